@@ -1,0 +1,12 @@
+"""skrs: scikit-learn compatible classification of remote-sensing imagery.
+
+Subpackages
+-----------
+datasets        scenes (image cube + ground truth), loaders and file formats
+preprocessing   coordinate -> feature transformers (windows, spectra, indices, scaling)
+svm             LIBSVM classifier
+metrics         OA, AA, kappa, per-class F1, confusion matrix, report, scorers
+model_selection spatially disjoint splitters
+"""
+
+__version__ = "0.1.0.dev0"

@@ -1,0 +1,209 @@
+"""Spatially disjoint cross-validation over pixel coordinates.
+
+A random pixel split puts neighbouring, nearly identical pixels on both sides
+of the split, and with window models the test pixel itself sits inside
+training windows: accuracies are then optimistic (Liang et al. 2016; Nalepa
+et al. 2019). These splitters assign whole image blocks to one side, and can
+drop a buffer of pixels around the test side.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.ndimage import maximum_filter
+from sklearn.model_selection import BaseCrossValidator
+from sklearn.utils import check_random_state
+
+from ..preprocessing import check_coords
+
+
+def _block_shape(block_size):
+    shape = (block_size, block_size) if isinstance(block_size, Integral) else tuple(block_size)
+    if len(shape) != 2 or min(shape) < 1:
+        raise ValueError(f"block_size must be a positive int or (rows, cols); got {block_size}")
+    return shape
+
+
+def _coords(X):
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(
+            "spatial splitters take pixel coordinates (n_samples, 2) as X; to split a "
+            "feature table, split its coordinates and pass the indices as cv="
+        )
+    return check_coords(X, (X[:, 0].max() + 1, X[:, 1].max() + 1) if len(X) else (1, 1))
+
+
+def _blocks(coords, block_size):
+    rows, cols = _block_shape(block_size)
+    n_block_cols = coords[:, 1].max() // cols + 1
+    return (coords[:, 0] // rows) * n_block_cols + coords[:, 1] // cols
+
+
+def _near(coords, mask_index, buffer):
+    """Boolean: is each pixel within Chebyshev distance ``buffer`` of a masked pixel."""
+    shape = tuple(coords.max(axis=0) + 1)
+    grid = np.zeros(shape, dtype=bool)
+    grid[coords[mask_index, 0], coords[mask_index, 1]] = True
+    grid = maximum_filter(grid, size=2 * buffer + 1, mode="constant")
+    return grid[coords[:, 0], coords[:, 1]]
+
+
+class SpatialBlockKFold(BaseCrossValidator):
+    """K-fold over image blocks: every fold is a set of whole blocks.
+
+    ``X`` holds (row, col) pixel coordinates, as in skrs scene pipelines. The
+    image is cut into ``block_size`` blocks, blocks are shuffled and dealt to
+    the fold with the fewest pixels so far (largest blocks first), so folds
+    are balanced in pixel count. With ``buffer > 0``, training pixels within
+    ``buffer`` pixels (Chebyshev distance) of the test fold are dropped: use
+    ``buffer = size - 1`` for windows of side ``size`` so that no training
+    window overlaps a test window, or ``size // 2`` so that no training window
+    contains a test pixel.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+    block_size : int or (int, int), default=16
+        Block side(s) in pixels.
+    buffer : int, default=0
+    random_state : int, RandomState instance or None, default=None
+        Shuffles blocks before dealing them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrs.model_selection import SpatialBlockKFold
+    >>> coords = np.argwhere(np.ones((8, 8)))
+    >>> cv = SpatialBlockKFold(n_splits=4, block_size=4, random_state=0)
+    >>> [len(test) for _, test in cv.split(coords)]
+    [16, 16, 16, 16]
+    >>> train, test = next(SpatialBlockKFold(4, 4, buffer=1, random_state=0).split(coords))
+    >>> len(train) + len(test) < 64
+    True
+    """
+
+    def __init__(self, n_splits=5, block_size=16, buffer=0, random_state=None):
+        self.n_splits = n_splits
+        self.block_size = block_size
+        self.buffer = buffer
+        self.random_state = random_state
+
+    def _fold_of_block(self, blocks):
+        if not isinstance(self.n_splits, Integral) or self.n_splits < 2:
+            raise ValueError(f"n_splits must be an int >= 2; got {self.n_splits}")
+        ids, sizes = np.unique(blocks, return_counts=True)
+        if len(ids) < self.n_splits:
+            raise ValueError(
+                f"only {len(ids)} block(s) hold samples, fewer than n_splits={self.n_splits}; "
+                "use a smaller block_size or fewer splits"
+            )
+        rng = check_random_state(self.random_state)
+        order = rng.permutation(len(ids))
+        order = order[np.argsort(-sizes[order], kind="stable")]
+        fold_of, load = np.empty(len(ids), dtype=int), np.zeros(self.n_splits, dtype=int)
+        for i in order:
+            fold = int(np.argmin(load))
+            fold_of[i] = fold
+            load[fold] += sizes[i]
+        return fold_of[np.searchsorted(ids, blocks)]
+
+    def split(self, X, y=None, groups=None):
+        """Yield (train, test) index arrays.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 2)
+            (row, col) pixel coordinates.
+        y, groups : ignored
+        """
+        if not isinstance(self.buffer, Integral) or self.buffer < 0:
+            raise ValueError(f"buffer must be an int >= 0; got {self.buffer}")
+        coords = _coords(X)
+        folds = self._fold_of_block(_blocks(coords, self.block_size))
+        for fold in range(self.n_splits):
+            test = folds == fold
+            train = ~test
+            if self.buffer:
+                train &= ~_near(coords, test, self.buffer)
+            yield np.flatnonzero(train), np.flatnonzero(test)
+
+    def _iter_test_indices(self, X=None, y=None, groups=None):
+        for _, test in self.split(X, y, groups):
+            yield test
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Number of folds."""
+        return self.n_splits
+
+
+def spatial_train_test_split(coords, y=None, *, train_size=0.5, block_size=8, buffer=0,
+                             random_state=None):
+    """Split pixels into spatially disjoint train and test sets of whole blocks.
+
+    Blocks are drawn in random order and added to the training set while
+    some class (with ``y``; else the total) is still short of ``train_size``
+    of its pixels, so every class gets at least its share of training pixels
+    (a block brings all its pixels, so shares overshoot somewhat). The
+    remaining blocks are the test set; with ``buffer > 0`` test pixels within
+    ``buffer`` pixels of a training pixel are dropped.
+
+    Parameters
+    ----------
+    coords : array-like of shape (n_samples, 2)
+        (row, col) pixel coordinates.
+    y : array-like of shape (n_samples,), default=None
+        Labels, to give every class its share.
+    train_size : float in (0, 1), default=0.5
+        Target fraction of training pixels (per class with ``y``).
+    block_size : int or (int, int), default=8
+    buffer : int, default=0
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    train_index, test_index : ndarray of int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrs.model_selection import spatial_train_test_split
+    >>> coords = np.argwhere(np.ones((16, 16)))
+    >>> train, test = spatial_train_test_split(coords, train_size=0.25, block_size=4,
+    ...                                        random_state=0)
+    >>> len(train), len(test)
+    (64, 192)
+    """
+    if not isinstance(train_size, Real) or not 0 < train_size < 1:
+        raise ValueError(f"train_size must be a float in (0, 1); got {train_size}")
+    if not isinstance(buffer, Integral) or buffer < 0:
+        raise ValueError(f"buffer must be an int >= 0; got {buffer}")
+    coords = _coords(coords)
+    if y is None:
+        y = np.zeros(len(coords), dtype=int)
+    y = np.asarray(y)
+    if len(y) != len(coords):
+        raise ValueError(f"{len(coords)} coordinates but {len(y)} labels")
+    classes, y_index = np.unique(y, return_inverse=True)
+    target = np.ceil(train_size * np.bincount(y_index)).astype(int)
+    blocks = _blocks(coords, block_size)
+    ids, block_of = np.unique(blocks, return_inverse=True)
+    per_block = np.zeros((len(ids), len(classes)), dtype=int)
+    np.add.at(per_block, (block_of, y_index), 1)
+
+    rng = check_random_state(random_state)
+    have = np.zeros(len(classes), dtype=int)
+    chosen = np.zeros(len(ids), dtype=bool)
+    for block in rng.permutation(len(ids)):
+        if np.all(have >= target):
+            break
+        if np.any((per_block[block] > 0) & (have < target)):
+            chosen[block] = True
+            have += per_block[block]
+    train = chosen[block_of]
+    test = ~train
+    if buffer:
+        test &= ~_near(coords, train, buffer)
+    if not test.any():
+        raise ValueError("no test pixels left; lower train_size, block_size or buffer")
+    return np.flatnonzero(train), np.flatnonzero(test)

@@ -1,0 +1,5 @@
+"""Support vector machines on LIBSVM."""
+
+from ._libsvm import LibSVMClassifier
+
+__all__ = ["LibSVMClassifier"]

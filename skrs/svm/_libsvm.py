@@ -1,0 +1,425 @@
+"""A scikit-learn classifier on the official LIBSVM library (libsvm-official)."""
+
+import ctypes
+import os
+import tempfile
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from libsvm import svm as _svm
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import _ovr_decision_function, check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+_lib = _svm.libsvm
+_KERNELS = {"linear": 0, "poly": 1, "rbf": 2, "sigmoid": 3}
+_KERNEL_NAMES = {v: k for k, v in _KERNELS.items()}
+_C_SVC = 0
+
+
+def _silence():
+    _lib.svm_set_print_string_function(_svm.ctypes_print_null)
+
+
+def _problem(X, y=None):
+    """LIBSVM problem from a CSR matrix (node arrays built by numpy, not per row)."""
+    X = sp.csr_matrix(X, dtype=np.float64)
+    y = np.zeros(X.shape[0]) if y is None else np.ascontiguousarray(y, dtype=np.float64)
+    return _svm.svm_problem(y, X)
+
+
+def _read_model(path):
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"LIBSVM model file not found: {path}")
+    with open(path, "rb") as f:
+        head = f.read(64)
+    if not head.startswith(b"svm_type "):
+        raise ValueError(f"{path} is not a LIBSVM model file (it must start with 'svm_type')")
+    _silence()
+    model = _lib.svm_load_model(str(path).encode())
+    if not model:
+        raise ValueError(f"{path} is a corrupt or truncated LIBSVM model file")
+    return _svm.toPyModel(model)
+
+
+def _model_bytes(model):
+    fd, tmp = tempfile.mkstemp(suffix=".model")
+    os.close(fd)
+    try:
+        if _lib.svm_save_model(tmp.encode(), model) != 0:
+            raise OSError("LIBSVM could not write its model file")
+        return Path(tmp).read_bytes()
+    finally:
+        os.remove(tmp)
+
+
+def _model_from_bytes(data):
+    fd, tmp = tempfile.mkstemp(suffix=".model")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    try:
+        return _read_model(tmp)
+    finally:
+        os.remove(tmp)
+
+
+class LibSVMClassifier(ClassifierMixin, BaseEstimator):
+    """C-support vector classifier on the official LIBSVM library.
+
+    The LIBSVM options are sklearn parameters, so the classifier tunes in
+    ``GridSearchCV`` like any other; models are read and written in
+    LIBSVM's own model-file format, so a model trained with ``svm-train``
+    predicts inside a Pipeline (:meth:`load_model`) and a fitted classifier
+    runs under ``svm-predict`` (:meth:`save_model`). Data reach LIBSVM as
+    CSR node arrays built with numpy.
+
+    Multi-class is LIBSVM's one-vs-one voting. ``decision_function`` gives
+    sklearn's shapes: (n_samples,) for two classes (positive means
+    ``classes_[1]``), else one-vs-rest scores (n_samples, n_classes) from the
+    pairwise votes, or the pairwise values with ``decision_function_shape="ovo"``.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Penalty of the error term (``-c``).
+    kernel : {"rbf", "linear", "poly", "sigmoid"}, default="rbf"
+        Kernel (``-t``).
+    degree : int, default=3
+        Degree of the polynomial kernel (``-d``).
+    gamma : {"scale", "auto"} or float, default="scale"
+        Kernel coefficient (``-g``): "scale" is ``1 / (n_features * X.var())``
+        as in ``sklearn.svm.SVC``, "auto" is ``1 / n_features`` (LIBSVM's
+        default).
+    coef0 : float, default=0.0
+        Independent term of the poly and sigmoid kernels (``-r``).
+    tol : float, default=1e-3
+        Stopping tolerance (``-e``).
+    cache_size : float, default=200
+        Kernel cache in MB (``-m``).
+    shrinking : bool, default=True
+        Shrinking heuristics (``-h``).
+    probability : bool, default=False
+        Train Platt-scaled probability estimates (``-b 1``); enables
+        ``predict_proba``.
+    class_weight : dict or "balanced", default=None
+        Weight of C per class (``-wi``).
+    decision_function_shape : {"ovr", "ovo"}, default="ovr"
+    random_state : int, RandomState instance or None, default=None
+        Seeds the C library's ``rand()``, used by the internal cross-validation
+        of ``probability=True``, so that probability models are reproducible.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    n_support_ : ndarray of shape (n_classes,)
+        Support vectors per class.
+    support_ : ndarray
+        Indices of the support vectors in the training set (empty for a
+        model read from a file).
+    libsvm_labels_ : ndarray of int
+        Labels as LIBSVM stores them, in its internal class order.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skrs.svm import LibSVMClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = LibSVMClassifier(C=10).fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> round(clf.score(X, y), 2)
+    0.99
+    """
+
+    _parameter_constraints = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "kernel": [StrOptions(set(_KERNELS))],
+        "degree": [Interval(Integral, 0, None, closed="left")],
+        "gamma": [StrOptions({"scale", "auto"}), Interval(Real, 0, None, closed="neither")],
+        "coef0": [Real],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "cache_size": [Interval(Real, 0, None, closed="neither")],
+        "shrinking": ["boolean"],
+        "probability": ["boolean"],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "decision_function_shape": [StrOptions({"ovr", "ovo"})],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, C=1.0, kernel="rbf", degree=3, gamma="scale", coef0=0.0, tol=1e-3,
+                 cache_size=200, shrinking=True, probability=False, class_weight=None,
+                 decision_function_shape="ovr", random_state=None):
+        self.C = C
+        self.kernel = kernel
+        self.degree = degree
+        self.gamma = gamma
+        self.coef0 = coef0
+        self.tol = tol
+        self.cache_size = cache_size
+        self.shrinking = shrinking
+        self.probability = probability
+        self.class_weight = class_weight
+        self.decision_function_shape = decision_function_shape
+        self.random_state = random_state
+
+    def _gamma_value(self, X):
+        if self.gamma == "auto":
+            return 1.0 / X.shape[1]
+        if self.gamma == "scale":
+            mean = np.asarray(X.mean(axis=0)).ravel()
+            mean_sq = np.asarray(X.multiply(X).mean(axis=0)).ravel()
+            var = float(np.mean(mean_sq - mean**2) + np.mean((mean - mean.mean()) ** 2))
+            return 1.0 / (X.shape[1] * var) if var > 0 else 1.0
+        return float(self.gamma)
+
+    def fit(self, X, y):
+        """Train LIBSVM on X, y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, order="C")
+        check_classification_targets(y)
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"LibSVMClassifier needs at least 2 classes; the data has 1 class "
+                f"({self.classes_[0]!r})"
+            )
+        labels = self._class_labels()
+        X = sp.csr_matrix(X)
+        self.gamma_ = self._gamma_value(X)
+
+        options = [
+            f"-s {_C_SVC}", f"-t {_KERNELS[self.kernel]}", f"-d {self.degree}",
+            f"-g {self.gamma_!r}", f"-r {float(self.coef0)!r}", f"-c {float(self.C)!r}",
+            f"-e {float(self.tol)!r}", f"-m {float(self.cache_size)!r}",
+            f"-h {int(self.shrinking)}", f"-b {int(self.probability)}", "-q",
+        ]
+        if self.class_weight is not None:
+            weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+            options += [f"-w{label} {float(w)!r}" for label, w in zip(labels, weights) if w != 1]
+        param = _svm.svm_parameter(" ".join(options))
+        problem = _problem(X, labels[y_index])
+        error = _lib.svm_check_parameter(problem, param)
+        if error:
+            raise ValueError(f"LIBSVM refused the parameters: {error.decode()}")
+        if self.probability:
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            ctypes.CDLL(None).srand(ctypes.c_uint(seed))
+        _silence()
+        model = _svm.toPyModel(_lib.svm_train(problem, param))
+        model.x_space = problem.x_space  # the model's support vectors point into it
+        self._set_model(model)
+        self.support_ = np.asarray(model.get_sv_indices(), dtype=np.intp) - 1
+        return self
+
+    def _class_labels(self):
+        """Integer labels handed to LIBSVM: the classes themselves when they
+        are integers (so model files keep them), else their positions."""
+        classes = self.classes_
+        if classes.dtype.kind in "iu" or (
+            classes.dtype.kind == "f" and np.all(classes == np.round(classes))
+        ):
+            if np.all(np.abs(classes) < 2**31):
+                return classes.astype(np.int64)
+        return np.arange(len(classes))
+
+    def _set_model(self, model):
+        self._model = model
+        self.libsvm_labels_ = np.asarray(model.get_labels(), dtype=np.int64)
+        # position in classes_ of each LIBSVM class (LIBSVM orders classes by
+        # first appearance in the training data)
+        labels = list(self._class_labels())
+        self._order = np.array([labels.index(label) for label in self.libsvm_labels_])
+        n_sv = np.ctypeslib.as_array(model.nSV, (len(self._order),)).copy()
+        self.n_support_ = np.zeros(len(self.classes_), dtype=np.int32)
+        self.n_support_[self._order] = n_sv
+
+    def _validate_for_predict(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64, order="C")
+        return _problem(X)
+
+    def _pairwise(self, X):
+        """LIBSVM's decision values and voted labels (as class indices)."""
+        problem = self._validate_for_predict(X)
+        k = len(self._order)
+        n_pairs = k * (k - 1) // 2
+        values = np.empty((problem.l, n_pairs))
+        voted = np.empty(problem.l)
+        buffer = (ctypes.c_double * n_pairs)()
+        view = np.ctypeslib.as_array(buffer)
+        predict_values = _lib.svm_predict_values
+        for i in range(problem.l):
+            voted[i] = predict_values(self._model, problem.x[i], buffer)
+            values[i] = view
+        lookup = {label: pos for label, pos in zip(self.libsvm_labels_, self._order)}
+        return values, np.array([lookup[int(v)] for v in voted], dtype=np.intp)
+
+    def predict(self, X):
+        """Predict classes by LIBSVM's one-vs-one vote.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        _, voted = self._pairwise(X)
+        return self.classes_[voted]
+
+    def decision_function(self, X):
+        """Decision values in sklearn's layout (see the class docstring).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) for 2 classes, (n_samples, n_classes)
+        for "ovr", or (n_samples, n_classes * (n_classes - 1) / 2) for "ovo"
+        with pairs (0, 1), (0, 2), ... of ``classes_``.
+        """
+        values, _ = self._pairwise(X)
+        # Reorder LIBSVM's pairs (i < j in its own class order, positive -> i)
+        # into pairs of sorted classes_ (a < b, positive -> a).
+        k = len(self._order)
+        pairs = {}
+        column = 0
+        for i in range(k):
+            for j in range(i + 1, k):
+                a, b = self._order[i], self._order[j]
+                pairs[(a, b) if a < b else (b, a)] = (column, 1.0 if a < b else -1.0)
+                column += 1
+        ovo = np.column_stack([values[:, pairs[key][0]] * pairs[key][1] for key in sorted(pairs)])
+        if k == 2:
+            return -ovo[:, 0]
+        if self.decision_function_shape == "ovo":
+            return ovo
+        return _ovr_decision_function(ovo < 0, -ovo, k)
+
+    def _has_probability(self):
+        return self.probability if not hasattr(self, "_model") else self._model.is_probability_model()
+
+    @available_if(_has_probability)
+    def predict_proba(self, X):
+        """Platt-scaled class probabilities (requires ``probability=True``).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), columns in ``classes_`` order
+        """
+        problem = self._validate_for_predict(X)
+        k = len(self._order)
+        buffer = (ctypes.c_double * k)()
+        view = np.ctypeslib.as_array(buffer)
+        proba = np.empty((problem.l, k))
+        for i in range(problem.l):
+            _lib.svm_predict_probability(self._model, problem.x[i], buffer)
+            proba[i, self._order] = view
+        return proba
+
+    @available_if(_has_probability)
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        return np.log(self.predict_proba(X))
+
+    def save_model(self, path):
+        """Write the model in LIBSVM's model-file format (readable by ``svm-predict``).
+
+        The file is written under a temporary name and renamed when complete.
+        Only integer class labels can be stored in a LIBSVM model file.
+        """
+        check_is_fitted(self)
+        if not np.array_equal(self._class_labels(), self.classes_):
+            raise ValueError(
+                f"LIBSVM model files store integer labels only; this model's classes are "
+                f"{self.classes_.tolist()[:5]}. Encode the labels as integers to save it."
+            )
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            if _lib.svm_save_model(tmp.encode(), self._model) != 0:
+                raise OSError(f"LIBSVM could not write the model file {path}")
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+    @classmethod
+    def load_model(cls, path, n_features=None):
+        """Read a C-SVC model written by LIBSVM (``svm-train``) or :meth:`save_model`.
+
+        Parameters
+        ----------
+        path : str or path-like
+        n_features : int, default=None
+            Number of input features; by default the largest feature index
+            among the support vectors (a LIBSVM file does not store it).
+
+        Returns
+        -------
+        LibSVMClassifier
+            Fitted, with kernel parameters from the file (C and tol, which the
+            file does not store, keep their defaults).
+        """
+        model = _read_model(path)
+        if model.get_svm_type() != _C_SVC:
+            raise ValueError(f"{path} holds a LIBSVM model of svm_type "
+                             f"{model.get_svm_type()}; only C-SVC (0) is supported")
+        param = model.param
+        if param.kernel_type not in _KERNEL_NAMES:
+            raise ValueError(f"{path} uses a precomputed kernel, which is not supported")
+        max_index = 0
+        for i in range(model.l):
+            j = 0
+            while model.SV[i][j].index != -1:
+                max_index = max(max_index, model.SV[i][j].index)
+                j += 1
+        if n_features is not None and n_features < max_index:
+            raise ValueError(f"n_features={n_features} but the support vectors use feature "
+                             f"index {max_index}")
+        kernel = _KERNEL_NAMES[param.kernel_type]
+        # A model file stores degree, gamma and coef0 only for kernels that use them.
+        clf = cls(kernel=kernel,
+                  degree=param.degree if kernel == "poly" else 3,
+                  gamma=param.gamma if kernel != "linear" else "scale",
+                  coef0=param.coef0 if kernel in ("poly", "sigmoid") else 0.0,
+                  probability=model.is_probability_model())
+        clf.classes_ = np.sort(np.asarray(model.get_labels(), dtype=np.int64))
+        clf.n_features_in_ = int(n_features or max_index)
+        clf.gamma_ = param.gamma if kernel != "linear" else 0.0
+        clf._set_model(model)
+        clf.support_ = np.array([], dtype=np.intp)
+        return clf
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        if "_model" in state:
+            state["_model"] = _model_bytes(state["_model"])
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("_model"), bytes):
+            state["_model"] = _model_from_bytes(state["_model"])
+        self.__dict__.update(state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
