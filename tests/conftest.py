@@ -23,3 +23,20 @@ def synthetic_scene():
     from skrs.datasets import make_synthetic_scene
 
     return make_synthetic_scene(30, 40, 12, 4, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Tests never download: http(s) URLs fail as they would offline."""
+    import urllib.error
+    import urllib.request
+
+    real_urlopen = urllib.request.urlopen
+
+    def offline_urlopen(url, *args, **kwargs):
+        target = url if isinstance(url, str) else url.full_url
+        if target.startswith(("http:", "https:")):
+            raise urllib.error.URLError("network disabled in tests")
+        return real_urlopen(url, *args, **kwargs)
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline_urlopen)

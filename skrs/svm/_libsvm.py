@@ -26,11 +26,51 @@ def _silence():
     _lib.svm_set_print_string_function(_svm.ctypes_print_null)
 
 
-def _problem(X, y=None):
-    """LIBSVM problem from a CSR matrix (node arrays built by numpy, not per row)."""
+def _node_array(X):
+    """LIBSVM's node array for X (rows of (index from 1, value) ending in -1),
+    and the offset of each row in it, built in numpy without a per-row loop.
+
+    (libsvm-official's own constructor loops over rows in Python unless
+    numba is installed, and scipy's dense-to-CSR conversion is slower than
+    laying out a dense array with no zeros directly.)
+    """
+    n, n_features = X.shape
+    if not sp.issparse(X) and np.all(X != 0):  # spectra: every band present
+        x_space = np.empty((n, n_features + 1), dtype=_svm.svm_node)
+        x_space["index"][:, :-1] = np.arange(1, n_features + 1)
+        x_space["value"][:, :-1] = X
+        x_space["index"][:, -1] = -1
+        x_space["value"][:, -1] = 0.0
+        return x_space.ravel(), np.arange(n + 1, dtype=np.int64) * (n_features + 1)
     X = sp.csr_matrix(X, dtype=np.float64)
-    y = np.zeros(X.shape[0]) if y is None else np.ascontiguousarray(y, dtype=np.float64)
-    return _svm.svm_problem(y, X)
+    X.sort_indices()
+    rowptr = X.indptr.astype(np.int64) + np.arange(n + 1)
+    x_space = np.empty(X.nnz + n, dtype=_svm.svm_node)
+    position = np.arange(X.nnz) + np.repeat(np.arange(n), np.diff(X.indptr))
+    x_space["index"][position] = X.indices + 1
+    x_space["value"][position] = X.data
+    x_space["index"][rowptr[1:] - 1] = -1
+    x_space["value"][rowptr[1:] - 1] = 0.0
+    return x_space, rowptr
+
+
+def _problem(X, y=None):
+    """LIBSVM problem (``svm_problem``) for a dense array or CSR matrix."""
+    n = X.shape[0]
+    x_space, rowptr = _node_array(X)
+    problem = _svm.svm_problem.__new__(_svm.svm_problem)
+    problem.l = n
+    problem.n = X.shape[1]
+    problem.x_space = x_space  # keeps the nodes alive as long as the problem
+    problem.y = (ctypes.c_double * n)()
+    if y is not None:
+        np.ctypeslib.as_array(problem.y, (n,))[:] = y
+    problem.x = (ctypes.POINTER(_svm.svm_node) * n)()
+    if n:
+        pointers = np.ctypeslib.as_array(ctypes.cast(problem.x, ctypes.POINTER(ctypes.c_uint64)),
+                                         (n,))
+        pointers[:] = x_space.ctypes.data + rowptr[:-1] * x_space.itemsize
+    return problem
 
 
 def _read_model(path):
@@ -78,6 +118,10 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
     predicts inside a Pipeline (:meth:`load_model`) and a fitted classifier
     runs under ``svm-predict`` (:meth:`save_model`). Data reach LIBSVM as
     CSR node arrays built with numpy.
+
+    Pickling stores the model as LIBSVM model-file text, which rounds
+    support-vector values to 8 significant digits: decision values of a
+    restored model agree to about 1e-8 relative.
 
     Multi-class is LIBSVM's one-vs-one voting. ``decision_function`` gives
     sklearn's shapes: (n_samples,) for two classes (positive means
@@ -173,9 +217,10 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         if self.gamma == "auto":
             return 1.0 / X.shape[1]
         if self.gamma == "scale":
-            mean = np.asarray(X.mean(axis=0)).ravel()
-            mean_sq = np.asarray(X.multiply(X).mean(axis=0)).ravel()
-            var = float(np.mean(mean_sq - mean**2) + np.mean((mean - mean.mean()) ** 2))
+            if sp.issparse(X):
+                var = float(X.multiply(X).mean() - X.mean() ** 2)
+            else:
+                var = float(X.var())
             return 1.0 / (X.shape[1] * var) if var > 0 else 1.0
         return float(self.gamma)
 
@@ -201,7 +246,6 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
                 f"({self.classes_[0]!r})"
             )
         labels = self._class_labels()
-        X = sp.csr_matrix(X)
         self.gamma_ = self._gamma_value(X)
 
         options = [
@@ -214,7 +258,11 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
             weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
             options += [f"-w{label} {float(w)!r}" for label, w in zip(labels, weights) if w != 1]
         param = _svm.svm_parameter(" ".join(options))
-        problem = _problem(X, labels[y_index])
+        # LIBSVM orders classes by first appearance and breaks vote ties in
+        # that order: present rows sorted by class so the model does not
+        # depend on the order of the training rows.
+        order = np.argsort(y_index, kind="stable")
+        problem = _problem(X[order], labels[y_index[order]])
         error = _lib.svm_check_parameter(problem, param)
         if error:
             raise ValueError(f"LIBSVM refused the parameters: {error.decode()}")
@@ -225,7 +273,7 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         model = _svm.toPyModel(_lib.svm_train(problem, param))
         model.x_space = problem.x_space  # the model's support vectors point into it
         self._set_model(model)
-        self.support_ = np.asarray(model.get_sv_indices(), dtype=np.intp) - 1
+        self.support_ = np.sort(order[np.asarray(model.get_sv_indices(), dtype=np.intp) - 1])
         return self
 
     def _class_labels(self):
@@ -242,8 +290,8 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
     def _set_model(self, model):
         self._model = model
         self.libsvm_labels_ = np.asarray(model.get_labels(), dtype=np.int64)
-        # position in classes_ of each LIBSVM class (LIBSVM orders classes by
-        # first appearance in the training data)
+        # position in classes_ of each LIBSVM class (a model file from
+        # svm-train may list its classes in any order)
         labels = list(self._class_labels())
         self._order = np.array([labels.index(label) for label in self.libsvm_labels_])
         n_sv = np.ctypeslib.as_array(model.nSV, (len(self._order),)).copy()

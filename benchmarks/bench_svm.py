@@ -1,0 +1,85 @@
+"""LibSVMClassifier against sklearn.svm.SVC with the same parameters, on
+real Salinas-A spectra (2674 training / 2674 test pixels, 204 bands).
+
+Target (core issue): fit and predict within 1.2x of SVC, same accuracy.
+The ``track_*_ratio`` benchmarks time both in the same process, alternating,
+so the ratio is not at the mercy of machine noise between runs.
+"""
+
+import time
+
+import numpy as np
+from sklearn.svm import SVC
+
+from skrs.svm import LibSVMClassifier
+
+from .common import salinas_a_spectra
+
+PARAMS = dict(C=100.0, gamma=0.01)
+IMPLEMENTATIONS = {"skrs.LibSVMClassifier": LibSVMClassifier, "sklearn.SVC": SVC}
+
+
+class SVMFitPredict:
+    params = list(IMPLEMENTATIONS)
+    param_names = ["implementation"]
+    timeout = 300
+
+    def setup_cache(self):
+        return salinas_a_spectra()
+
+    def setup(self, data, implementation):
+        self.X_train, self.X_test, self.y_train, self.y_test = data
+        self.cls = IMPLEMENTATIONS[implementation]
+        self.model = self.cls(**PARAMS).fit(self.X_train, self.y_train)
+
+    def time_fit(self, data, implementation):
+        self.cls(**PARAMS).fit(self.X_train, self.y_train)
+
+    def time_predict(self, data, implementation):
+        self.model.predict(self.X_test)
+
+    def track_test_accuracy(self, data, implementation):
+        return float(self.model.score(self.X_test, self.y_test))
+
+
+def _best_of(function, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+class SVMRatioToSVC:
+    """Time of LibSVMClassifier divided by time of SVC, measured side by side."""
+
+    timeout = 600
+    repeat = 1
+    number = 1
+
+    def setup_cache(self):
+        return salinas_a_spectra()
+
+    def _ratio(self, data, step):
+        X_train, X_test, y_train, _ = data
+        fitted = {name: cls(**PARAMS).fit(X_train, y_train)
+                  for name, cls in IMPLEMENTATIONS.items()}
+        times = {name: [] for name in IMPLEMENTATIONS}
+        for _ in range(5):  # alternate so both see the same machine state
+            for name, cls in IMPLEMENTATIONS.items():
+                if step == "fit":
+                    times[name].append(_best_of(lambda: cls(**PARAMS).fit(X_train, y_train), 1))
+                else:
+                    times[name].append(_best_of(lambda: fitted[name].predict(X_test), 1))
+        return float(np.min(times["skrs.LibSVMClassifier"]) / np.min(times["sklearn.SVC"]))
+
+    def track_fit_ratio(self, data):
+        return self._ratio(data, "fit")
+
+    track_fit_ratio.unit = "ratio"
+
+    def track_predict_ratio(self, data):
+        return self._ratio(data, "predict")
+
+    track_predict_ratio.unit = "ratio"

@@ -1,0 +1,63 @@
+"""Window extraction: lazy windows gathered per batch vs a materialised array.
+
+The baseline is what scripts do without skrs: pad the cube and stack every
+window into one (n, k, k, bands) array before training.
+"""
+
+import numpy as np
+
+from skrs.datasets import Scene
+from skrs.preprocessing import WindowExtractor
+
+from .common import PROFILE
+
+# fast: 200 x 200 x 64 cube, 20,000 pixels; full: 400 x 400 x 200, 50,000 pixels
+SHAPE, N_PIXELS = ((200, 200, 64), 20_000) if PROFILE == "fast" else ((400, 400, 200), 50_000)
+BATCH = 512
+
+
+def _scene_and_coords():
+    rng = np.random.default_rng(0)
+    cube = rng.random(SHAPE, dtype=np.float32)
+    coords = np.column_stack([rng.integers(0, SHAPE[0], N_PIXELS),
+                              rng.integers(0, SHAPE[1], N_PIXELS)])
+    return Scene(cube), coords
+
+
+def _materialised(scene, coords, size):
+    half = size // 2
+    padded = np.pad(scene.cube, ((half, half), (half, half), (0, 0)), mode="reflect")
+    return np.stack([padded[r:r + size, c:c + size] for r, c in coords])
+
+
+class WindowExtraction:
+    params = ([5, 9], ["lazy", "materialised"])
+    param_names = ["size", "method"]
+    timeout = 300
+
+    def setup(self, size, method):
+        self.scene, self.coords = _scene_and_coords()
+        self.extractor = WindowExtractor(self.scene, size=size).fit(self.coords)
+
+    def _one_pass(self, size, method):
+        """Every window once, batch by batch, as a training epoch reads them."""
+        if method == "lazy":
+            windows = self.extractor.transform(self.coords)
+        else:
+            windows = _materialised(self.scene, self.coords, size)
+        total = 0.0
+        for start in range(0, N_PIXELS, BATCH):
+            total += float(windows[start:start + BATCH][:, size // 2, size // 2, 0].sum())
+        return total
+
+    def time_epoch(self, size, method):
+        self._one_pass(size, method)
+
+    def peakmem_epoch(self, size, method):
+        self._one_pass(size, method)
+
+    def track_materialised_gb(self, size, method):
+        """Size a materialised float32 window array would take, in GB."""
+        return N_PIXELS * size * size * SHAPE[2] * 4 / 1e9
+
+    track_materialised_gb.unit = "GB"

@@ -1,0 +1,26 @@
+"""Shared data for the benchmarks.
+
+``SKRS_BENCH_PROFILE=fast`` (the default) keeps every benchmark small enough
+for CI; ``full`` uses the sizes quoted in the issues.
+"""
+
+import os
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+PROFILE = os.environ.get("SKRS_BENCH_PROFILE", "fast")
+
+
+def salinas_a_spectra():
+    """Standardised Salinas-A spectra (real data), 50% stratified random split."""
+    from skrs.datasets import load_salinas_a
+    from skrs.preprocessing import BandNormalizer, PixelSpectra
+
+    scene = load_salinas_a(download_if_missing=False)
+    coords, y = scene.labelled_pixels()
+    X = PixelSpectra(scene, dtype=np.float64).fit_transform(coords)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, train_size=0.5, stratify=y,
+                                                        random_state=0)
+    scaler = BandNormalizer().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
