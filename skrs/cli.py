@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from .experiment import MODELS, SCENES, format_results, run_experiment
+from .utils import atomic_write
 
 
 def _experiment(args):
@@ -24,9 +25,8 @@ def _experiment(args):
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         payload = [{**r, "report": r["report"].to_dict()} for r in results]
-        tmp = out / ".results.json.tmp"
-        tmp.write_text(json.dumps(payload, indent=2))
-        tmp.replace(out / "results.json")
+        with atomic_write(out / "results.json") as tmp:
+            Path(tmp).write_text(json.dumps(payload, indent=2))
         print(f"\nresults written to {out / 'results.json'}")
 
 

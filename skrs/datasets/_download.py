@@ -1,13 +1,11 @@
 """Fetch data files into the data home, with sha256 checks and atomic writes."""
 
 import hashlib
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from pathlib import Path
 
+from ..utils import atomic_write
 from ._home import get_data_home
 
 
@@ -69,21 +67,16 @@ def fetch_file(remote, subdir, data_home=None, download_if_missing=True, timeout
             "and place it there"
         )
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{remote.filename}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            try:
-                with urllib.request.urlopen(remote.url, timeout=timeout) as response:
-                    for chunk in iter(lambda: response.read(1 << 20), b""):
-                        out.write(chunk)
-            except (urllib.error.URLError, OSError) as exc:
-                raise OSError(
-                    f"could not download {remote.url} ({exc}). If this machine is offline, "
-                    f"download the file elsewhere and place it at {path}"
-                ) from exc
+    with atomic_write(path) as tmp:
+        try:
+            with urllib.request.urlopen(remote.url, timeout=timeout) as response, \
+                    open(tmp, "wb") as out:
+                for chunk in iter(lambda: response.read(1 << 20), b""):
+                    out.write(chunk)
+        except (urllib.error.URLError, OSError) as exc:
+            raise OSError(
+                f"could not download {remote.url} ({exc}). If this machine is offline, "
+                f"download the file elsewhere and place it at {path}"
+            ) from exc
         _check_sha256(tmp, remote.sha256)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return Path(path)
+    return path

@@ -1,11 +1,11 @@
 """LIBSVM text files (``label index:value ...``), through sklearn's svmlight reader."""
 
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from sklearn.datasets import dump_svmlight_file, load_svmlight_file
+
+from ..utils import atomic_write
 
 _LINE = re.compile(
     r"^\s*[-+]?[0-9.eE+-]+(\s+qid:\d+)?(\s+\d+:[-+]?([0-9.eE+-]+|nan|inf))*\s*(#.*)?$",
@@ -85,12 +85,5 @@ def dump_libsvm(X, y, path, comment=None):
     >>> open(path).read().splitlines()
     ['1 1:0.5', '2 1:1 2:2']
     """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_write(path) as tmp:
         dump_svmlight_file(X, y, tmp, zero_based=False, comment=comment)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)

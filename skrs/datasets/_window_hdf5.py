@@ -10,13 +10,13 @@ Layout (one file)::
                    per band), excluded (labels left out), window_size, class_names
 """
 
-import os
-import tempfile
 from pathlib import Path
 
 import h5py
 import numpy as np
 from sklearn.utils import Bunch
+
+from ..utils import atomic_write
 
 
 def _streamed_moments(X, batch_size):
@@ -90,25 +90,17 @@ def write_window_hdf5(path, X_train, y_train, X_test=None, y_test=None, *, coord
         mean_, std_ = _streamed_moments(X_train, batch_size)
         mean = mean_ if mean is None else mean
         std = std_ if std is None else std
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            _write_subset(f.create_group("train"), X_train, y_train, coords_train, batch_size)
-            if X_test is not None:
-                _write_subset(f.create_group("test"), X_test, y_test, coords_test, batch_size)
-            info = f.create_group("info")
-            info.attrs["mean"] = np.asarray(mean, dtype=np.float64)
-            info.attrs["std"] = np.asarray(std, dtype=np.float64)
-            info.attrs["excluded"] = np.asarray(list(excluded), dtype=np.int64)
-            info.attrs["window_size"] = int(np.shape(X_train)[1])
-            if class_names is not None:
-                info.attrs["class_names"] = [str(c) for c in class_names]
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_write(path) as tmp, h5py.File(tmp, "w") as f:
+        _write_subset(f.create_group("train"), X_train, y_train, coords_train, batch_size)
+        if X_test is not None:
+            _write_subset(f.create_group("test"), X_test, y_test, coords_test, batch_size)
+        info = f.create_group("info")
+        info.attrs["mean"] = np.asarray(mean, dtype=np.float64)
+        info.attrs["std"] = np.asarray(std, dtype=np.float64)
+        info.attrs["excluded"] = np.asarray(list(excluded), dtype=np.int64)
+        info.attrs["window_size"] = int(np.shape(X_train)[1])
+        if class_names is not None:
+            info.attrs["class_names"] = [str(c) for c in class_names]
 
 
 def read_window_hdf5(path, subset="train"):

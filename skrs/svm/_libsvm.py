@@ -16,6 +16,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _ovr_decision_function, check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils import atomic_write
+
 _lib = _svm.libsvm
 _KERNELS = {"linear": 0, "poly": 1, "rbf": 2, "sigmoid": 3}
 _KERNEL_NAMES = {v: k for k, v in _KERNELS.items()}
@@ -398,16 +400,9 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
                 f"LIBSVM model files store integer labels only; this model's classes are "
                 f"{self.classes_.tolist()[:5]}. Encode the labels as integers to save it."
             )
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
+        with atomic_write(path) as tmp:
             if _lib.svm_save_model(tmp.encode(), self._model) != 0:
                 raise OSError(f"LIBSVM could not write the model file {path}")
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
 
     @classmethod
     def load_model(cls, path, n_features=None):

@@ -1,5 +1,6 @@
-"""Utilities: estimator discovery."""
+"""Utilities: estimator discovery, atomic file writes."""
 
+from ._atomic import atomic_write
 from .discovery import all_estimators
 
-__all__ = ["all_estimators"]
+__all__ = ["all_estimators", "atomic_write"]

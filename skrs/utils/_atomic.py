@@ -1,0 +1,23 @@
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_write(path):
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success.
+
+    If the block raises, the temporary file is removed and an existing file at
+    ``path`` is left untouched: readers see the old file or the complete new
+    one, never a half-written one.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
