@@ -49,6 +49,8 @@ def test_integer_cube_gives_float32_windows():
 
     scene = Scene(np.arange(60, dtype=np.int16).reshape(3, 4, 5), gt=np.ones((3, 4), int))
     assert WindowExtractor(scene, size=3).fit_transform([[1, 1]])[:].dtype == np.float32
+    windows = WindowExtractor(scene, size=3, dtype=np.dtype("float64")).fit_transform([[1, 1]])
+    assert windows[:].dtype == np.float64
     assert PixelSpectra(scene).fit_transform([[1, 1]]).tolist() == [[25, 26, 27, 28, 29]]
 
 

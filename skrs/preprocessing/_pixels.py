@@ -44,7 +44,7 @@ class _PixelTransformer(TransformerMixin, BaseEstimator):
 
     _parameter_constraints = {
         "scene": [Scene, None],
-        "dtype": [None, "array-like", type, str],
+        "dtype": [None, str, type, np.dtype],
     }
 
     def _output_dtype(self, source_dtype):
