@@ -16,18 +16,7 @@ import h5py
 import numpy as np
 from sklearn.utils import Bunch
 
-from ..utils import atomic_write
-
-
-def _streamed_moments(X, batch_size):
-    total, total_sq, count = 0.0, 0.0, 0
-    for start in range(0, len(X), batch_size):
-        batch = np.asarray(X[start:start + batch_size], dtype=np.float64)
-        total += batch.sum()
-        total_sq += np.square(batch).sum()
-        count += batch.size
-    mean = total / max(count, 1)
-    return mean, float(np.sqrt(max(total_sq / max(count, 1) - mean**2, 0.0)))
+from ..utils import atomic_write, streamed_moments
 
 
 def _write_subset(group, X, y, coords, batch_size):
@@ -87,7 +76,7 @@ def write_window_hdf5(path, X_train, y_train, X_test=None, y_test=None, *, coord
     if (X_test is None) != (y_test is None):
         raise ValueError("give both X_test and y_test, or neither")
     if mean is None or std is None:
-        mean_, std_ = _streamed_moments(X_train, batch_size)
+        mean_, std_ = streamed_moments(X_train, per_band=False, batch_size=batch_size)
         mean = mean_ if mean is None else mean
         std = std_ if std is None else std
     with atomic_write(path) as tmp, h5py.File(tmp, "w") as f:

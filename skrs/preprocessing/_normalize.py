@@ -7,32 +7,8 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils import streamed_moments
 from ._bands import apply_bands, validate_bands
-from ._lazy import LazyWindows
-
-
-def _moments(X, per_band, batch_size=4096):
-    """Mean and standard deviation, streamed over batches for lazy windows.
-
-    Batches are merged with Chan et al.'s parallel update, which stays exact
-    where the naive sum-of-squares formula loses precision.
-    """
-    batches = X.iter_batches(batch_size) if isinstance(X, LazyWindows) else [X]
-    count, mean, m2 = 0, 0.0, 0.0
-    for batch in batches:
-        values = np.asarray(batch, dtype=np.float64).reshape(-1, batch.shape[-1])
-        if not per_band:
-            values = values.reshape(-1, 1)
-        n = values.shape[0]
-        batch_mean = values.mean(axis=0)
-        batch_m2 = np.square(values - batch_mean).sum(axis=0)
-        delta = batch_mean - mean
-        total = count + n
-        mean = mean + delta * n / total
-        m2 = m2 + batch_m2 + np.square(delta) * count * n / total
-        count = total
-    std = np.sqrt(m2 / count)
-    return (mean, std) if per_band else (float(mean[0]), float(std[0]))
 
 
 def _scale(X, mean, scale):
@@ -98,7 +74,7 @@ class BandNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         X = validate_bands(self, X, reset=True)
-        mean, std = _moments(X, per_band=self.mode == "per_band")
+        mean, std = streamed_moments(X, per_band=self.mode == "per_band")
         self.mean_ = mean
         self.scale_ = np.where(std == 0, 1.0, std) if self.mode == "per_band" else (std or 1.0)
         return self

@@ -119,7 +119,7 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
     LIBSVM's own model-file format, so a model trained with ``svm-train``
     predicts inside a Pipeline (:meth:`load_model`) and a fitted classifier
     runs under ``svm-predict`` (:meth:`save_model`). Data reach LIBSVM as
-    CSR node arrays built with numpy.
+    node arrays laid out by numpy, from dense arrays or CSR matrices.
 
     Pickling stores the model as LIBSVM model-file text, which rounds
     support-vector values to 8 significant digits: decision values of a
