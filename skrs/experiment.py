@@ -36,7 +36,34 @@ def svm_search(scene, cv=10, n_jobs=None):
                         cv=StratifiedKFold(cv, shuffle=True, random_state=0), n_jobs=n_jobs)
 
 
-MODELS = {"svm": svm_search}
+def _deep(scene, classifier, window_size):
+    from sklearn.pipeline import Pipeline as _Pipeline
+
+    from .preprocessing import WindowExtractor
+
+    features = WindowExtractor(scene, size=window_size) if window_size else PixelSpectra(scene)
+    return _Pipeline([("features", features), ("model", classifier)])
+
+
+def mlp_model(scene, cv=None, random_state=0):
+    """Dense network over pixel spectra (no search: default recipe)."""
+    from .deep import SpectralMLPClassifier
+    return _deep(scene, SpectralMLPClassifier(random_state=random_state), None)
+
+
+def cnn3d_model(scene, cv=None, random_state=0):
+    """The lecture's 3D-CNN on 9 x 9 windows, trained with the default (Adam) recipe."""
+    from .deep import CNN3DClassifier
+    return _deep(scene, CNN3DClassifier(random_state=random_state), 9)
+
+
+def hybridsn_model(scene, cv=None, random_state=0):
+    """HybridSN-style spectral-spatial CNN on 9 x 9 windows: the deep default."""
+    from .deep import HybridSNClassifier
+    return _deep(scene, HybridSNClassifier(random_state=random_state), 9)
+
+
+MODELS = {"svm": svm_search, "mlp": mlp_model, "cnn3d": cnn3d_model, "hybridsn": hybridsn_model}
 
 
 def split_pixels(scene, split, train_size, random_state=0, block_size=8, buffer=0):
@@ -67,9 +94,10 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
         coords, y, train, test = split_pixels(scene, split, train_size, random_state,
                                               block_size, buffer)
         for name in models:
-            log(f"[{scene.name}] {name}: {split} split, {len(train)} training / "
-                f"{len(test)} test pixels, {cv}-fold grid search ...")
             search = MODELS[name](scene, cv=cv)
+            tuning = f"{cv}-fold grid search" if hasattr(search, "param_grid") else "default recipe"
+            log(f"[{scene.name}] {name}: {split} split, {len(train)} training / "
+                f"{len(test)} test pixels, {tuning} ...")
             start = time.perf_counter()
             search.fit(coords[train], y[train])
             fit_time = time.perf_counter() - start
@@ -80,7 +108,8 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
                 "scene": scene.name, "model": name, "split": split,
                 "train_pixels": int(len(train)), "test_pixels": int(len(test)),
                 "train_fraction": len(train) / len(y),
-                "best_params": {k.split("__", 1)[1]: v for k, v in search.best_params_.items()},
+                "best_params": {k.split("__", 1)[1]: v
+                                for k, v in getattr(search, "best_params_", {}).items()},
                 "fit_time_s": fit_time,
                 "report": report,
             })
@@ -91,12 +120,12 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
 
 def format_results(results):
     """A text table of the results, then each result's per-class figures."""
-    lines = [f"{'model':<8}{'split':<9}{'train':>7}{'test':>7}{'OA':>8}{'AA':>8}{'kappa':>8}"
+    lines = [f"{'model':<10}{'split':<9}{'train':>7}{'test':>7}{'OA':>8}{'AA':>8}{'kappa':>8}"
              f"{'fit s':>8}  best parameters"]
     for r in results:
         rep = r["report"]
         params = ", ".join(f"{k}={v}" for k, v in r["best_params"].items())
-        lines.append(f"{r['model']:<8}{r['split']:<9}{r['train_pixels']:>7}{r['test_pixels']:>7}"
+        lines.append(f"{r['model']:<10}{r['split']:<9}{r['train_pixels']:>7}{r['test_pixels']:>7}"
                      f"{rep.overall_accuracy:>8.4f}{rep.average_accuracy:>8.4f}{rep.kappa:>8.4f}"
                      f"{r['fit_time_s']:>8.1f}  {params}")
     for r in results:

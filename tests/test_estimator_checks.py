@@ -10,6 +10,10 @@ from skrs.utils import all_estimators
 CHECK_PARAMS = {
     "NDVI": {"nir": 1, "red": 0},
     "NDWI": {"green": 0, "nir": 1},
+    # deep classifiers: seeded, and enough epochs to pass the accuracy checks quickly
+    "SpectralMLPClassifier": {"epochs": 20, "random_state": 0},
+    "CNN3DClassifier": {"epochs": 20, "random_state": 0},
+    "HybridSNClassifier": {"epochs": 20, "random_state": 0},
 }
 
 
@@ -23,7 +27,8 @@ def _instances():
 def test_all_estimators_lists_the_public_api():
     names = {name for name, _ in all_estimators()}
     assert {"WindowExtractor", "PixelSpectra", "SpectralIndex", "NDVI", "NDWI",
-            "BandNormalizer", "LibSVMClassifier"} <= names
+            "BandNormalizer", "LibSVMClassifier", "SpectralMLPClassifier", "CNN3DClassifier",
+            "HybridSNClassifier"} <= names
 
 
 def test_libsvm_is_a_classifier():

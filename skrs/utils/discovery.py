@@ -34,6 +34,7 @@ def all_estimators():
             continue
         for name in getattr(module, "__all__", []):
             obj = getattr(module, name)
-            if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
+            if (inspect.isclass(obj) and issubclass(obj, BaseEstimator)
+                    and not name.startswith("Base")):
                 found[name] = obj
     return sorted(found.items())

@@ -1,0 +1,403 @@
+"""The shared base of skrs's Keras classifiers."""
+
+import json
+import math
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import keras
+import numpy as np
+import scikeras  # noqa: F401  (pickles and deep-copies Keras models in the native .keras format)
+from scikeras.utils.random_state import tensorflow_random_state
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, check_random_state, column_or_1d
+
+from ..utils import atomic_write, streamed_moments
+from ._callbacks import EpochRecorder, TestAndSaveEveryN
+from ._data import BatchSequence, EpochOrder, check_input
+from ._device import enable_memory_growth, get_strategy
+
+# Parameters that may change between an interrupted fit and its resumption.
+_RESUMABLE = {"epochs", "verbose", "checkpoint_dir", "history_csv", "callbacks", "warm_start"}
+
+
+@contextmanager
+def _seeded(seed):
+    """Seed Python, NumPy, TensorFlow and Keras's global generator (restored after)."""
+    if seed is None:
+        yield
+        return
+    from tensorflow.python.framework import config as tf_config
+
+    was_deterministic = tf_config.is_op_determinism_enabled()
+    try:
+        with tensorflow_random_state(seed):
+            keras.utils.set_random_seed(seed)
+            yield
+    finally:  # scikeras's context can leave op determinism on; never leak it
+        if not was_deterministic:
+            tf_config.disable_op_determinism()
+
+
+@contextmanager
+def _dtype_policy(name):
+    if name is None:
+        yield
+        return
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
+    """Base of the deep classifiers: a scikit-learn classifier that streams
+    its input through a Keras 3 network.
+
+    Subclasses set their parameters in ``__init__`` and build the layers
+    between the (optionally standardised) input and the softmax output in
+    ``_body(x, regularizer)``.
+
+    It is built on scikeras's machinery (pickling and deep-copying Keras
+    models in the native ``.keras`` format, seeded TensorFlow state) but not
+    on its ``KerasClassifier``/``BaseWrapper``: their mixin order cannot be
+    fixed by subclassing, they define only the pre-1.6 ``_more_tags``, and
+    their input validation materialises lazy windows.
+    """
+
+    _min_ndim, _max_ndim = 2, 4
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+    # ----------------------------------------------------------- model
+    def _get_compile_kwargs(self):
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            optimizer = type(keras.optimizers.get(optimizer))
+        if isinstance(optimizer, type):
+            learning_rate = self.learning_rate
+            if self.lr_decay:
+                # Keras 2's SGD(decay=d): lr / (1 + d * iterations)
+                learning_rate = keras.optimizers.schedules.InverseTimeDecay(
+                    learning_rate, decay_steps=1, decay_rate=self.lr_decay)
+            kwargs = {"learning_rate": learning_rate}
+            if "momentum" in optimizer.__init__.__code__.co_varnames:
+                kwargs["momentum"] = self.momentum
+            optimizer = optimizer(**kwargs)
+        else:  # an optimizer instance, used as given (cloned by sklearn.clone)
+            optimizer = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
+        return {"optimizer": optimizer, "loss": keras.losses.get(self.loss),
+                "metrics": ["accuracy"]}
+
+    def _build_model(self):
+        regularizer = keras.regularizers.L2(self.l2) if self.l2 else None
+        inputs = keras.Input(shape=self.input_shape_, name="input")
+        x = inputs
+        if self.standardize:
+            mean, std = self._band_stats
+            x = keras.layers.Normalization(axis=-1, mean=mean, variance=np.square(std),
+                                           name="standardize")(x)
+        x = self._body(x, regularizer)
+        outputs = keras.layers.Dense(len(self.classes_), activation="softmax", dtype="float32",
+                                     kernel_regularizer=regularizer, name="softmax")(x)
+        model = keras.Model(inputs, outputs, name=type(self).__name__)
+        model.compile(**self._get_compile_kwargs())
+        return model
+
+    def _policy_name(self):
+        if not self.mixed_precision:
+            return None
+        import tensorflow as tf
+        return "mixed_float16" if tf.config.list_logical_devices("GPU") else "mixed_bfloat16"
+
+    def _prepare(self, X):
+        """Statistics the network is built with (beyond band mean and std)."""
+
+    # ----------------------------------------------------------- fit
+    def _check_X(self, X, reset):
+        X = check_input(X, min_ndim=self._min_ndim, max_ndim=self._max_ndim)
+        shape = tuple(int(s) for s in X.shape[1:])
+        if reset:
+            self.input_shape_ = shape
+            self.n_features_in_ = int(np.prod(shape))
+        elif shape != self.input_shape_:
+            if len(shape) == 1 and len(self.input_shape_) == 1:
+                raise ValueError(f"X has {shape[0]} features, but {type(self).__name__} "
+                                 f"is expecting {self.input_shape_[0]} features as input.")
+            raise ValueError(f"X has sample shape {shape}, but {type(self).__name__} was "
+                             f"fitted on samples of shape {self.input_shape_}.")
+        return X
+
+    def _encode(self, y):
+        codes = np.searchsorted(self.classes_, y)
+        if "sparse" in str(self.loss):
+            return codes.astype(np.int32)
+        return np.eye(len(self.classes_), dtype=np.float32)[codes]
+
+    def _split_validation(self, X, y, X_val, y_val):
+        if X_val is not None:
+            X_val = self._check_X(X_val, reset=False)
+            y_val = column_or_1d(y_val)
+            if len(X_val) != len(y_val):
+                raise ValueError(f"X_val has {len(X_val)} samples but y_val has {len(y_val)}.")
+            if not np.isin(y_val, self.classes_).all():
+                raise ValueError("y_val has labels not seen in y: "
+                                 f"{np.setdiff1d(y_val, self.classes_).tolist()}")
+            return X, y, X_val, y_val
+        if not self.validation_fraction:
+            if self.early_stopping:
+                raise ValueError("early_stopping=True needs validation data: set "
+                                 "validation_fraction > 0 or pass X_val and y_val to fit.")
+            return X, y, None, None
+        _, counts = np.unique(y, return_counts=True)
+        stratify = y if counts.min() >= 2 else None
+        train, val = train_test_split(np.arange(len(y)), test_size=self.validation_fraction,
+                                      stratify=stratify, random_state=self._seed)
+        train, val = np.sort(train), np.sort(val)
+        return X[train], y[train], X[val], y[val]
+
+    def fit(self, X, y, X_val=None, y_val=None):
+        """Train the network on X (band vectors or windows), streaming batches.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, ...) or LazyWindows
+            Pixel spectra ``(n, bands)`` or windows ``(n, rows, cols, bands)``;
+            lazy windows from :class:`~skrs.preprocessing.WindowExtractor`
+            are read one batch at a time.
+        y : array-like of shape (n_samples,)
+        X_val, y_val : optional held-out data
+            Evaluated every ``validation_freq`` epochs (instead of a
+            ``validation_fraction`` of the training data).
+
+        Returns
+        -------
+        self
+        """
+        warm = bool(self.warm_start) and hasattr(self, "model_")
+        return self._fit(X, y, X_val, y_val, warm=warm, epochs=self.epochs)
+
+    def partial_fit(self, X, y, classes=None):
+        """Train one epoch on (X, y), keeping the network built by earlier calls.
+
+        Parameters
+        ----------
+        X : ndarray or LazyWindows
+        y : array-like of shape (n_samples,)
+        classes : array-like, default=None
+            All classes, required on the first call if ``y`` lacks some.
+
+        Returns
+        -------
+        self
+        """
+        warm = hasattr(self, "model_")
+        return self._fit(X, y, None, None, warm=warm, epochs=1, classes=classes,
+                         validate=False)
+
+    def _fit(self, X, y, X_val, y_val, *, warm, epochs, classes=None, validate=True):
+        X = self._check_X(X, reset=not warm)
+        y = column_or_1d(y, warn=True)
+        if len(X) != len(y):
+            raise ValueError(f"X has {len(X)} samples but y has {len(y)}.")
+        check_classification_targets(y)
+        if warm:
+            if not np.isin(y, self.classes_).all():
+                raise ValueError("y has classes the fitted network does not know: "
+                                 f"{np.setdiff1d(y, self.classes_).tolist()}")
+        else:
+            self.classes_ = np.unique(y) if classes is None else np.unique(classes)
+            if classes is not None and not np.isin(y, self.classes_).all():
+                raise ValueError(f"y has labels outside classes={self.classes_.tolist()}")
+            rng = check_random_state(self.random_state)
+            self._seed = (self.random_state if isinstance(self.random_state, int)
+                          else int(rng.randint(2**31 - 1)))
+        # a resumed fit takes its seed (hence its validation split) from the checkpoint
+        checkpoint = (self._load_checkpoint(len(X), read=not warm)
+                      if self.checkpoint_dir else None)
+        if validate:
+            X_train, y_train, X_val, y_val = self._split_validation(X, y, X_val, y_val)
+        else:
+            X_train, y_train = X, y
+        if not warm and checkpoint is None:
+            if self.standardize:
+                mean, std = streamed_moments(X_train, per_band=True, batch_size=512)
+                if not np.isfinite(mean).all():
+                    bands = np.flatnonzero(~np.isfinite(mean)).tolist()
+                    raise ValueError(f"X contains NaN or infinity (bands {bands}); mask or fill "
+                                     "those pixels first (see Scene.check_finite_cube).")
+                std[std == 0] = 1.0  # constant bands
+                self._band_stats = (mean.astype(np.float32), std.astype(np.float32))
+            self._prepare(X_train)
+        enable_memory_growth()
+        strategy = get_strategy(self.distribute)
+        seed = self._seed if self.random_state is not None else None
+
+        with strategy.scope(), _seeded(seed), _dtype_policy(self._policy_name()):
+            if checkpoint is not None:
+                self.model_ = keras.saving.load_model(checkpoint["model_path"])
+            elif not warm:
+                self.model_ = self._build_model()
+                self.history_ = {}
+        initial_epoch = len(self.history_.get("loss", []))
+        final_epoch = initial_epoch + epochs if warm else epochs
+
+        weights = (compute_sample_weight(self.class_weight, y_train).astype(np.float32)
+                   if self.class_weight is not None else None)
+        train = BatchSequence(X_train, self._encode(y_train), weights,
+                              batch_size=self.batch_size, seed=self._seed, epoch=initial_epoch)
+        tester = None
+        if X_val is not None:
+            val = BatchSequence(X_val, self._encode(y_val), batch_size=max(self.batch_size, 256))
+            tester = TestAndSaveEveryN(
+                val, every=self.validation_freq,
+                path=self._ckpt("best.weights.h5") if self.checkpoint_dir else None,
+                patience=self.n_iter_no_change if self.early_stopping else None,
+                restore_best_weights=self.restore_best_weights)
+            if checkpoint is not None and checkpoint["best_epoch"] is not None:
+                tester.best_epoch = checkpoint["best_epoch"]
+                tester.best_score = tuple(checkpoint["best_score"])
+                tester._since_best = checkpoint["since_best"]
+                best = keras.models.clone_model(self.model_)
+                best.load_weights(self._ckpt("best.weights.h5"))
+                tester.best_weights = best.get_weights()
+        self._tester = tester
+        recorder = EpochRecorder(self.history_, csv_path=self.history_csv,
+                                 on_epoch_saved=self._save_checkpoint if self.checkpoint_dir else None)
+        callbacks = ([EpochOrder(train)] + ([tester] if tester else []) + [recorder]
+                     + list(self.callbacks or []))
+        if initial_epoch < final_epoch:
+            with strategy.scope(), _seeded(seed):
+                # shuffle=False: samples are already shuffled per epoch by BatchSequence;
+                # Keras would also reorder batches with Python's global `random`
+                self.model_.fit(train, epochs=final_epoch, initial_epoch=initial_epoch,
+                                callbacks=callbacks, verbose=self.verbose, shuffle=False)
+        elif tester is not None and self.restore_best_weights and tester.best_weights:
+            self.model_.set_weights(tester.best_weights)
+        self.n_iter_ = len(self.history_.get("loss", []))
+        self.best_epoch_ = (None if tester is None or tester.best_epoch is None
+                            else tester.best_epoch + 1)
+        del self._tester
+        return self
+
+    # ----------------------------------------------------------- checkpoints
+    def _ckpt(self, name):
+        return os.path.join(self.checkpoint_dir, name)
+
+    def _fingerprint(self, n_samples):
+        params = {k: repr(v) for k, v in self.get_params(deep=False).items()
+                  if k not in _RESUMABLE}
+        return {"estimator": type(self).__name__, "params": params,
+                "classes": [repr(c) for c in self.classes_],
+                "input_shape": list(self.input_shape_), "n_samples": int(n_samples)}
+
+    def _load_checkpoint(self, n_samples, read=True):
+        Path(self.checkpoint_dir).mkdir(parents=True, exist_ok=True)
+        self._ckpt_fingerprint = self._fingerprint(n_samples)
+        state_path = self._ckpt("state.json")
+        if not read or not os.path.exists(state_path):
+            return None
+        with open(state_path) as f:
+            state = json.load(f)
+        if state["fingerprint"] != self._ckpt_fingerprint:
+            differs = sorted(k for k in set(state["fingerprint"]) | set(self._ckpt_fingerprint)
+                             if state["fingerprint"].get(k) != self._ckpt_fingerprint.get(k))
+            raise ValueError(
+                f"checkpoint_dir {self.checkpoint_dir!r} holds a checkpoint of a different fit "
+                f"({', '.join(differs)} differ); resume with the same estimator and data, or "
+                "use an empty directory.")
+        self._seed = state["seed"]
+        if self.standardize:
+            self._band_stats = tuple(np.asarray(v, dtype=np.float32) for v in state["band_stats"])
+        self.history_ = {k: [math.nan if v is None else v for v in values]
+                         for k, values in state["history"].items()}
+        state["model_path"] = self._ckpt(state["model_file"])
+        return state
+
+    def _save_checkpoint(self, epoch):
+        """Write the model after `epoch` (zero-based), then commit state.json."""
+        model_file = f"epoch-{epoch + 1:05d}.keras"
+        with atomic_write(self._ckpt(model_file), suffix=".tmp.keras") as tmp:
+            self.model_.save(tmp)
+        tester = self._tester
+        state = {
+            "epoch": epoch + 1, "model_file": model_file, "seed": self._seed,
+            "fingerprint": self._ckpt_fingerprint,
+            "history": {k: [None if math.isnan(v) else v for v in values]
+                        for k, values in self.history_.items()},
+            "band_stats": [s.tolist() for s in self._band_stats] if self.standardize else None,
+            "best_epoch": tester.best_epoch if tester else None,
+            "best_score": list(tester.best_score) if tester and tester.best_score else None,
+            "since_best": tester._since_best if tester else 0,
+        }
+        with atomic_write(self._ckpt("state.json")) as tmp:
+            with open(tmp, "w") as f:
+                json.dump(state, f)
+        for old in Path(self.checkpoint_dir).glob("epoch-*.keras"):
+            if old.name != model_file:
+                old.unlink()
+
+    # ----------------------------------------------------------- predict
+    def _predict_raw(self, X):
+        check_is_fitted(self, "model_")
+        X = self._check_X(X, reset=False)
+        batches = BatchSequence(X, batch_size=max(self.batch_size, 256))
+        return self.model_.predict(batches, verbose=0)
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax outputs), in ``classes_`` order.
+
+        Parameters
+        ----------
+        X : ndarray or LazyWindows
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return self._predict_raw(X).astype(np.float64)
+
+    def predict(self, X):
+        """Most probable class of each sample.
+
+        Parameters
+        ----------
+        X : ndarray or LazyWindows
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self, "model_")
+        return self.classes_[np.argmax(self._predict_raw(X), axis=1)]
+
+    # ----------------------------------------------------------- persistence
+    def save(self, path):
+        """Save the fitted estimator to one ``.zip`` file, without pickle.
+
+        The archive holds the Keras model in the native ``.keras`` format and
+        the parameters and fitted attributes as JSON (parameters must be
+        Python literals: numbers, strings, tuples...). See :func:`load`.
+        """
+        from ._persist import save
+        save(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Load an estimator written by :meth:`save`."""
+        from ._persist import load
+        est = load(path)
+        if not isinstance(est, cls):
+            raise TypeError(f"{path} holds a {type(est).__name__}, not a {cls.__name__}")
+        return est

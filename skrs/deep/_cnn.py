@@ -1,0 +1,251 @@
+"""Convolutional networks over pixel windows: the lecture's 3D-CNN and HybridSN."""
+
+import keras
+import numpy as np
+
+from ._base import BaseDeepClassifier
+from ._params import document
+
+
+def _as_volume(x, input_shape):
+    """(rows, cols, bands) windows, or band vectors as 1 x 1 windows, with a channel axis."""
+    rows, cols, bands = (1, 1, input_shape[0]) if len(input_shape) == 1 else input_shape
+    return keras.layers.Reshape((rows, cols, bands, 1))(x), (rows, cols, bands)
+
+
+def _conv3d(x, size, filters, kernel, activation, regularizer):
+    """Conv3D whose kernel is clipped to the input (so small windows still build)."""
+    kernel = tuple(min(k, s) for k, s in zip(kernel, size))
+    x = keras.layers.Conv3D(filters, kernel, activation=activation,
+                            kernel_regularizer=regularizer)(x)
+    return x, tuple(s - k + 1 for s, k in zip(size, kernel))
+
+
+def _dense_head(x, units, activation, dropout, regularizer):
+    x = keras.layers.Flatten()(x)
+    for n in units:
+        x = keras.layers.Dense(n, activation=activation, kernel_regularizer=regularizer)(x)
+        if dropout:
+            x = keras.layers.Dropout(dropout)(x)
+    return x
+
+
+@document
+class CNN3DClassifier(BaseDeepClassifier):
+    """The lecture's "standard model": a 3D-CNN over k x k x bands windows.
+
+    Three Conv3D layers (48, 32, 32 filters, kernel 3 x 3 x 5), each followed
+    by spectral max pooling (1 x 1 x 3, 1 x 1 x 3, 1 x 1 x 2), with spectral
+    zero padding of 2 before the second and third; then Dense 128-128 and a
+    softmax. Kernels and pools are clipped to what is left of the input, so
+    the network is exactly the lecture's for 9 x 9 x 200-band windows and
+    still builds for small windows, few bands, or band vectors (taken as
+    1 x 1 windows).
+
+    The default recipe (Adam, cross-entropy) converges in tens of epochs.
+    The lecture's recipe is ``optimizer="sgd", learning_rate=1.0,
+    momentum=0.0, lr_decay=5e-6, loss="mean_squared_error", batch_size=50,
+    standardize=False`` after :class:`~skrs.preprocessing.BandNormalizer`
+    with ``mode="global"``, with ``epochs`` in the thousands.
+
+    Parameters
+    ----------
+    filters : tuple of 3 int, default=(48, 32, 32)
+    kernel_size : tuple of 3 int, default=(3, 3, 5)
+    pool_sizes : tuple of 3 int, default=(3, 3, 2)
+        Spectral pooling after each convolution.
+    spectral_padding : int, default=2
+        Zeros added at both spectral ends before the 2nd and 3rd convolutions.
+    dense_units : tuple of int, default=(128, 128)
+    activation : str, default="relu"
+    dropout : float, default=0.0
+        Dropout after each dense layer (the lecture's ``dropout_frac``).
+    {training_parameters}
+
+    Attributes
+    ----------
+    {fitted_attributes}
+
+    Examples
+    --------
+    >>> from skrs.datasets import make_synthetic_scene
+    >>> from skrs.deep import CNN3DClassifier
+    >>> from skrs.preprocessing import WindowExtractor
+    >>> scene = make_synthetic_scene(30, 30, n_bands=12, n_classes=3, random_state=0)
+    >>> coords, y = scene.labelled_pixels()
+    >>> X = WindowExtractor(scene, size=5).fit_transform(coords)
+    >>> clf = CNN3DClassifier(epochs=3, random_state=0).fit(X[:300], y[:300])
+    >>> clf.predict(X[300:305]).shape
+    (5,)
+    """
+
+    def __init__(self, filters=(48, 32, 32), kernel_size=(3, 3, 5), pool_sizes=(3, 3, 2),
+                 spectral_padding=2, dense_units=(128, 128), activation="relu", dropout=0.0, *,
+                 epochs=50, batch_size=50, optimizer="adam", learning_rate=1e-3, momentum=0.0,
+                 lr_decay=0.0, loss="categorical_crossentropy", l2=0.0, class_weight=None,
+                 standardize=True, validation_fraction=0.0, validation_freq=1,
+                 early_stopping=False, n_iter_no_change=10, restore_best_weights=True,
+                 checkpoint_dir=None, history_csv=None, distribute=None, mixed_precision=False,
+                 warm_start=False, random_state=None, verbose=0, callbacks=None):
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.pool_sizes = pool_sizes
+        self.spectral_padding = spectral_padding
+        self.dense_units = dense_units
+        self.activation = activation
+        self.dropout = dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.lr_decay = lr_decay
+        self.loss = loss
+        self.l2 = l2
+        self.class_weight = class_weight
+        self.standardize = standardize
+        self.validation_fraction = validation_fraction
+        self.validation_freq = validation_freq
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.restore_best_weights = restore_best_weights
+        self.checkpoint_dir = checkpoint_dir
+        self.history_csv = history_csv
+        self.distribute = distribute
+        self.mixed_precision = mixed_precision
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    def _body(self, x, regularizer):
+        x, size = _as_volume(x, self.input_shape_)
+        for i, (filters, pool) in enumerate(zip(self.filters, self.pool_sizes)):
+            if i and self.spectral_padding:
+                x = keras.layers.ZeroPadding3D((0, 0, self.spectral_padding))(x)
+                size = size[:2] + (size[2] + 2 * self.spectral_padding,)
+            x, size = _conv3d(x, size, filters, self.kernel_size, self.activation, regularizer)
+            pool = min(pool, size[2])
+            x = keras.layers.MaxPooling3D((1, 1, pool))(x)
+            size = size[:2] + (size[2] // pool,)
+        return _dense_head(x, self.dense_units, self.activation, self.dropout, regularizer)
+
+
+@document
+class HybridSNClassifier(BaseDeepClassifier):
+    """HybridSN-style spectral-spatial CNN (Roy et al., 2019): skrs's accuracy default.
+
+    The bands are standardised and reduced by PCA (fitted on the training
+    pixels, applied inside the model as a fixed projection), then three
+    Conv3D layers (8, 16, 32 filters; kernels 3 x 3 x 7, 3 x 3 x 5,
+    3 x 3 x 3) learn spectral-spatial features, one Conv2D (64, 3 x 3) mixes
+    the stacked spectral features, and Dense 256-128 with dropout classify.
+    Published Indian Pines OA at 10% training: 98.4%, against 82.6% for a
+    plain 3D-CNN. Kernels are clipped to the input as in
+    :class:`CNN3DClassifier`, so any window size (or 1 x 1) builds.
+
+    Parameters
+    ----------
+    n_components : int or None, default=30
+        PCA bands (None: keep all bands).
+    conv3d_filters : tuple of 3 int, default=(8, 16, 32)
+    conv3d_kernels : tuple of 3 tuples, default=((3, 3, 7), (3, 3, 5), (3, 3, 3))
+    conv2d_filters : int, default=64
+    dense_units : tuple of int, default=(256, 128)
+    activation : str, default="relu"
+    dropout : float, default=0.4
+    {training_parameters}
+
+    Attributes
+    ----------
+    {fitted_attributes}
+
+    Examples
+    --------
+    >>> from skrs.datasets import make_synthetic_scene
+    >>> from skrs.deep import HybridSNClassifier
+    >>> from skrs.preprocessing import WindowExtractor
+    >>> scene = make_synthetic_scene(30, 30, n_bands=12, n_classes=3, random_state=0)
+    >>> coords, y = scene.labelled_pixels()
+    >>> X = WindowExtractor(scene, size=7).fit_transform(coords)
+    >>> clf = HybridSNClassifier(n_components=8, epochs=3, random_state=0).fit(X[:300], y[:300])
+    >>> clf.predict_proba(X[300:302]).shape
+    (2, 3)
+    """
+
+    def __init__(self, n_components=30, conv3d_filters=(8, 16, 32),
+                 conv3d_kernels=((3, 3, 7), (3, 3, 5), (3, 3, 3)), conv2d_filters=64,
+                 dense_units=(256, 128), activation="relu", dropout=0.4, *,
+                 epochs=50, batch_size=64, optimizer="adam", learning_rate=1e-3, momentum=0.0,
+                 lr_decay=0.0, loss="categorical_crossentropy", l2=0.0, class_weight=None,
+                 standardize=True, validation_fraction=0.0, validation_freq=1,
+                 early_stopping=False, n_iter_no_change=10, restore_best_weights=True,
+                 checkpoint_dir=None, history_csv=None, distribute=None, mixed_precision=False,
+                 warm_start=False, random_state=None, verbose=0, callbacks=None):
+        self.n_components = n_components
+        self.conv3d_filters = conv3d_filters
+        self.conv3d_kernels = conv3d_kernels
+        self.conv2d_filters = conv2d_filters
+        self.dense_units = dense_units
+        self.activation = activation
+        self.dropout = dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.lr_decay = lr_decay
+        self.loss = loss
+        self.l2 = l2
+        self.class_weight = class_weight
+        self.standardize = standardize
+        self.validation_fraction = validation_fraction
+        self.validation_freq = validation_freq
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.restore_best_weights = restore_best_weights
+        self.checkpoint_dir = checkpoint_dir
+        self.history_csv = history_csv
+        self.distribute = distribute
+        self.mixed_precision = mixed_precision
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    def _prepare(self, X):
+        """PCA of the training pixels (window centres), in the standardised space."""
+        self._pca = None
+        n_bands = self.input_shape_[-1]
+        if self.n_components is None or self.n_components >= n_bands:
+            return
+        mean, std = self._band_stats if self.standardize else (0.0, 1.0)
+        total, gram, count = np.zeros(n_bands), np.zeros((n_bands, n_bands)), 0
+        for start in range(0, len(X), 512):
+            batch = np.asarray(X[start:start + 512], dtype=np.float64)
+            if batch.ndim == 4:
+                batch = batch[:, batch.shape[1] // 2, batch.shape[2] // 2]
+            batch = (batch.reshape(len(batch), -1) - mean) / std
+            total += batch.sum(0)
+            gram += batch.T @ batch
+            count += len(batch)
+        centre = total / count
+        cov = gram / count - np.outer(centre, centre)
+        _, vectors = np.linalg.eigh(cov)
+        components = vectors[:, ::-1][:, :self.n_components]
+        self._pca = (components.astype(np.float32),
+                     (-centre @ components).astype(np.float32))
+
+    def _body(self, x, regularizer):
+        if self._pca is not None:
+            pca = keras.layers.Dense(self.n_components, trainable=False, name="pca")
+            x = pca(x)
+            pca.set_weights(list(self._pca))
+        shape = self.input_shape_[:-1] + (int(x.shape[-1]),)
+        x, size = _as_volume(x, shape)
+        for filters, kernel in zip(self.conv3d_filters, self.conv3d_kernels):
+            x, size = _conv3d(x, size, filters, kernel, self.activation, regularizer)
+        x = keras.layers.Reshape((size[0], size[1], size[2] * self.conv3d_filters[-1]))(x)
+        x = keras.layers.Conv2D(self.conv2d_filters, (min(3, size[0]), min(3, size[1])),
+                                activation=self.activation, kernel_regularizer=regularizer)(x)
+        return _dense_head(x, self.dense_units, self.activation, self.dropout, regularizer)

@@ -1,0 +1,105 @@
+"""Input checks and batch streaming for the deep classifiers."""
+
+import math
+
+import keras
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.validation import check_array
+
+from ..preprocessing import LazyWindows
+
+
+def check_input(X, *, min_ndim=2, max_ndim=4):
+    """Return X as a float array or the lazy windows as they are.
+
+    Lazy windows are never materialised here: only their shape is checked
+    (finiteness is checked batch by batch as they are read).
+    """
+    if sp.issparse(X):
+        raise TypeError(
+            "skrs deep classifiers need dense input (band values or pixel windows); "
+            "got a sparse matrix. Convert it with X.toarray() if it fits in memory.")
+    if isinstance(X, LazyWindows):
+        if len(X) == 0:
+            raise ValueError("Found array with 0 sample(s) (shape=(0, ...)); "
+                             "a minimum of 1 is required.")
+        return X
+    X = check_array(X, allow_nd=True, dtype=[np.float32, np.float64],
+                    ensure_all_finite=True, ensure_min_samples=1)
+    if not min_ndim <= X.ndim <= max_ndim:
+        raise ValueError(
+            f"X must have {min_ndim} to {max_ndim} dimensions: (n_samples, n_bands) or "
+            f"(n_samples, rows, cols, n_bands) windows; got shape {X.shape}.")
+    return X
+
+
+def check_batch(batch, start):
+    if not np.isfinite(batch).all():
+        raise ValueError(f"X contains NaN or infinity in the batch starting at sample {start}; "
+                         "mask or fill those pixels before training (see Scene.check_finite_cube).")
+    return batch
+
+
+class BatchSequence(keras.utils.PyDataset):
+    """Batches of X (array or lazy windows), gathered one at a time.
+
+    Each epoch visits the samples in a new order drawn from ``(seed, epoch)``
+    (set by ``set_epoch``, called from a callback's ``on_epoch_begin``), so an
+    interrupted and resumed fit sees the same batches as an uninterrupted one.
+
+    Parameters
+    ----------
+    X : ndarray or LazyWindows
+    y : ndarray of shape (n_samples, ...), default=None
+        Encoded targets; None for prediction.
+    sample_weight : ndarray of shape (n_samples,), default=None
+    batch_size : int
+    seed : int or None
+        None keeps the input order (prediction, evaluation).
+    epoch : int
+        The epoch the first pass belongs to.
+    """
+
+    def __init__(self, X, y=None, sample_weight=None, *, batch_size, seed=None, epoch=0):
+        super().__init__()
+        self.X, self.y, self.sample_weight = X, y, sample_weight
+        self.batch_size = int(batch_size)
+        self.seed = seed
+        self.set_epoch(epoch)
+
+    def set_epoch(self, epoch):
+        self.epoch = epoch
+        if self.seed is None:
+            self.order = None
+        else:
+            self.order = np.random.default_rng([self.seed, epoch]).permutation(len(self.X))
+
+    def __len__(self):
+        return math.ceil(len(self.X) / self.batch_size)
+
+    def __getitem__(self, i):
+        start = i * self.batch_size
+        stop = min(start + self.batch_size, len(self.X))
+        if self.order is None:
+            idx = slice(start, stop)
+        else:
+            # sorted, so lazy windows read the cube in a cache-friendlier order
+            idx = np.sort(self.order[start:stop])
+        x = check_batch(np.asarray(self.X[idx], dtype=np.float32), start)
+        if self.y is None:
+            return (x,)
+        if self.sample_weight is None:
+            return x, self.y[idx]
+        return x, self.y[idx], self.sample_weight[idx]
+
+
+class EpochOrder(keras.callbacks.Callback):
+    """Give a BatchSequence the number of the epoch about to start."""
+
+    def __init__(self, sequence):
+        super().__init__()
+        self.sequence = sequence
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.sequence.set_epoch(epoch)

@@ -1,0 +1,83 @@
+"""The training parameters every skrs deep classifier shares (numpydoc text)."""
+
+TRAINING_PARAMETERS = """\
+    epochs : int
+        Passes over the training data (with ``warm_start``: more passes).
+    batch_size : int
+        Samples per gradient step (also the prediction batch, at least 256).
+    optimizer : str, keras optimizer class or instance, default="adam"
+        A name (``"adam"``, ``"sgd"``, ``"rmsprop"``...) or class is built with
+        ``learning_rate``, ``momentum`` (where it has one), ``lr_decay`` and
+        any routed ``optimizer__name`` parameters; an instance is used as is.
+    learning_rate : float, default=1e-3
+    momentum : float, default=0.0
+        For optimizers that have one (SGD, RMSprop).
+    lr_decay : float, default=0.0
+        Keras 2's ``decay``: the rate is ``learning_rate / (1 + lr_decay * step)``.
+    loss : str or keras loss, default="categorical_crossentropy"
+        Targets are one-hot encoded (integer codes for ``sparse_*`` losses),
+        so ``"mean_squared_error"`` reproduces the lecture's recipe.
+    l2 : float, default=0.0
+        L2 penalty on every kernel.
+    class_weight : dict, "balanced" or None, default=None
+        Per-class weights of the training loss.
+    standardize : bool, default=True
+        Standardise each band inside the model with the training data's
+        mean and standard deviation (streamed, so lazy windows stay lazy).
+    validation_fraction : float, default=0.0
+        Stratified share of the training data held out and evaluated every
+        ``validation_freq`` epochs (or pass ``X_val, y_val`` to ``fit``).
+    validation_freq : int, default=1
+        Evaluate every N epochs (the lecture's ``TestAndSaveEveryN``).
+    early_stopping : bool, default=False
+        Stop after ``n_iter_no_change`` evaluations without a better
+        validation accuracy; needs validation data.
+    n_iter_no_change : int, default=10
+    restore_best_weights : bool, default=True
+        End with the weights of the best validation evaluation.
+    checkpoint_dir : str, default=None
+        Save the model after every epoch; a fit interrupted (even by kill -9)
+        resumes there from its last finished epoch when run again with the
+        same estimator and data.
+    history_csv : str, default=None
+        Also write ``history_`` to this CSV file after every epoch.
+    distribute : None, "mirrored" or tf.distribute.Strategy, default=None
+        ``"mirrored"`` trains data-parallel on all visible GPUs (or logical
+        CPU devices, see :func:`configure_devices`).
+    mixed_precision : bool, default=False
+        Compute in float16 on GPU (bfloat16 on CPU), keeping float32 weights
+        and a float32 softmax.
+    warm_start : bool, default=False
+        If fitted, continue training the current network for ``epochs``.
+    random_state : int, RandomState or None, default=None
+        Seeds weight initialisation, dropout, the validation split and batch
+        order; with an int, training on CPU is reproducible.
+    verbose : int, default=0
+        Keras progress output.
+    callbacks : list of keras callbacks, default=None
+        Extra callbacks for ``Model.fit``.
+"""
+
+FITTED_ATTRIBUTES = """\
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+        Values per sample (bands, or rows x cols x bands for windows).
+    input_shape_ : tuple
+        Shape of one sample.
+    model_ : keras.Model
+    history_ : dict of lists
+        Per-epoch ``loss``, ``accuracy``, ``val_loss`` and ``val_accuracy``
+        (NaN on epochs without evaluation).
+    n_iter_ : int
+        Epochs trained.
+    best_epoch_ : int or None
+        One-based epoch whose weights were kept, when validating.
+"""
+
+
+
+def document(cls):
+    """Fill the shared parameter and attribute text into a class docstring."""
+    cls.__doc__ = cls.__doc__.replace("    {training_parameters}\n", TRAINING_PARAMETERS).replace(
+        "    {fitted_attributes}\n", FITTED_ATTRIBUTES)
+    return cls
