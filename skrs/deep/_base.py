@@ -1,7 +1,6 @@
 """The shared base of skrs's Keras classifiers."""
 
 import json
-import math
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +16,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_random_state, column_or_1d
 
 from ..utils import atomic_write, streamed_moments
-from ._callbacks import EpochRecorder, TestAndSaveEveryN
+from ._callbacks import (EpochRecorder, TestAndSaveEveryN, history_from_json,
+                         history_to_json)
 from ._data import BatchSequence, EpochOrder, check_input
 from ._device import enable_memory_growth, get_strategy
 
@@ -320,8 +320,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self._seed = state["seed"]
         if self.standardize:
             self._band_stats = tuple(np.asarray(v, dtype=np.float32) for v in state["band_stats"])
-        self.history_ = {k: [math.nan if v is None else v for v in values]
-                         for k, values in state["history"].items()}
+        self.history_ = history_from_json(state["history"])
         state["model_path"] = self._ckpt(state["model_file"])
         return state
 
@@ -334,8 +333,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         state = {
             "epoch": epoch + 1, "model_file": model_file, "seed": self._seed,
             "fingerprint": self._ckpt_fingerprint,
-            "history": {k: [None if math.isnan(v) else v for v in values]
-                        for k, values in self.history_.items()},
+            "history": history_to_json(self.history_),
             "band_stats": [s.tolist() for s in self._band_stats] if self.standardize else None,
             "best_epoch": tester.best_epoch if tester else None,
             "best_score": list(tester.best_score) if tester and tester.best_score else None,

@@ -8,6 +8,8 @@ import math
 import keras
 import numpy as np
 
+from ..utils import atomic_write
+
 
 class TestAndSaveEveryN(keras.callbacks.Callback):
     """Evaluate on held-out data every N epochs; keep the best weights.
@@ -82,7 +84,6 @@ class TestAndSaveEveryN(keras.callbacks.Callback):
             self.best_weights = [np.array(w) for w in self.model.get_weights()]
             self._since_best = 0
             if self.path is not None:
-                from ..utils import atomic_write
                 with atomic_write(self.path, suffix=".tmp.weights.h5") as tmp:
                     self.model.save_weights(tmp)
         else:
@@ -114,7 +115,6 @@ class EpochRecorder(keras.callbacks.Callback):
             self.history.setdefault(key, []).append(value)
         if self.csv_path is not None:
             # rewritten whole, so that it always matches history_ (and a resumed fit)
-            from ..utils import atomic_write
             with atomic_write(self.csv_path) as tmp, open(tmp, "w", newline="") as f:
                 writer = csv.writer(f)
                 writer.writerow(("epoch",) + self.KEYS)
@@ -122,3 +122,12 @@ class EpochRecorder(keras.callbacks.Callback):
                     writer.writerow([i + 1] + [self.history[k][i] for k in self.KEYS])
         if self.on_epoch_saved is not None:
             self.on_epoch_saved(epoch)
+
+
+def history_to_json(history):
+    """``history_`` with NaN (epochs without evaluation) as None, for JSON."""
+    return {k: [None if math.isnan(v) else v for v in values] for k, values in history.items()}
+
+
+def history_from_json(history):
+    return {k: [math.nan if v is None else v for v in values] for k, values in history.items()}

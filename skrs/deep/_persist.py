@@ -4,7 +4,6 @@
 import ast
 import importlib
 import json
-import math
 import os
 import tempfile
 import zipfile
@@ -14,6 +13,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils import atomic_write
+from ._callbacks import history_from_json, history_to_json
 
 FORMAT = "skrs-deep-1"
 
@@ -38,8 +38,7 @@ def save(estimator, path):
         "classes": estimator.classes_.tolist(),
         "classes_dtype": estimator.classes_.dtype.str,
         "input_shape": list(estimator.input_shape_),
-        "history": {k: [None if math.isnan(v) else v for v in vals]
-                    for k, vals in estimator.history_.items()},
+        "history": history_to_json(estimator.history_),
         "n_iter": estimator.n_iter_,
         "best_epoch": estimator.best_epoch_,
     }
@@ -90,8 +89,7 @@ def load(path):
     est.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
     est.input_shape_ = tuple(meta["input_shape"])
     est.n_features_in_ = int(np.prod(est.input_shape_))
-    est.history_ = {k: [math.nan if v is None else v for v in vals]
-                    for k, vals in meta["history"].items()}
+    est.history_ = history_from_json(meta["history"])
     est.n_iter_, est.best_epoch_ = meta["n_iter"], meta["best_epoch"]
     est.model_ = model
     return est
