@@ -1,12 +1,9 @@
 """The ``skrs`` command."""
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
-from .experiment import MODELS, SCENES, format_results, run_experiment
-from .utils import atomic_write
+from .experiment import MODELS, SCENES, format_results, run_experiment, write_results
 
 
 def _experiment(args):
@@ -16,18 +13,24 @@ def _experiment(args):
     if unknown:
         raise SystemExit(f"skrs: unknown model(s) {unknown}; choose from {sorted(MODELS)}")
     splits = ("random", "spatial") if args.split == "both" else (args.split,)
-    results = run_experiment(scene, models, splits, train_size=args.train_size, cv=args.cv,
-                             random_state=args.seed, block_size=args.block_size,
-                             buffer=args.buffer)
+    from .model_selection import connect
+
+    with connect(args.scheduler, n_workers=args.workers) as client:
+        workers = client.scheduler_info(n_workers=-1)["workers"]
+        where = "an in-process LocalCluster" if client.cluster is not None else "the scheduler"
+        print(f"dask: {len(workers)} worker(s), {sum(w['nthreads'] for w in workers.values())} "
+              f"thread(s) on {where} ({client.scheduler.address})", flush=True)
+        results = run_experiment(scene, models, splits, train_size=args.train_size, cv=args.cv,
+                                 random_state=args.seed, block_size=args.block_size,
+                                 buffer=args.buffer, client=client,
+                                 log=lambda line: print(line, flush=True))
     print()
     print(format_results(results))
     if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        payload = [{**r, "report": r["report"].to_dict()} for r in results]
-        with atomic_write(out / "results.json") as tmp:
-            Path(tmp).write_text(json.dumps(payload, indent=2))
-        print(f"\nresults written to {out / 'results.json'}")
+        written = write_results(results, args.out, scene)
+        print(f"\nwritten to {args.out}: " + ", ".join(p.name for p in written))
+        if not any(p.suffix == ".png" for p in written):
+            print("(no PNG figures: they need matplotlib, pip install 'skrs[plot]')")
 
 
 def main(argv=None):
@@ -47,11 +50,18 @@ def main(argv=None):
                      help="spatial split: drop test pixels this close to training pixels")
     exp.add_argument("--seed", type=int, default=0)
     exp.add_argument("--data-home", default=None, help="data folder (default: $SKRS_DATA)")
-    exp.add_argument("--out", default=None, help="folder for results.json")
+    exp.add_argument("--scheduler", default=None,
+                     help="dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: "
+                          "$DASK_SCHEDULER_ADDRESS, else an in-process LocalCluster)")
+    exp.add_argument("--workers", type=int, default=None,
+                     help="worker processes of the local cluster (default: one per core)")
+    exp.add_argument("--out", default=None,
+                     help="folder for results.json, results.md and the confusion-matrix and "
+                          "map PNGs of each model")
     args = parser.parse_args(argv)
     try:
         _experiment(args)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ConnectionError) as exc:
         print(f"skrs: error: {exc}", file=sys.stderr)
         return 1
     return 0

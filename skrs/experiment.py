@@ -1,6 +1,7 @@
 """The lecture's experiment on a scene: tune, train and evaluate each model
 on a random and on a spatially disjoint split, and report the figures."""
 
+import contextlib
 import time
 
 import numpy as np
@@ -81,41 +82,109 @@ def split_pixels(scene, split, train_size, random_state=0, block_size=8, buffer=
     return coords, y, np.sort(train), np.sort(test)
 
 
+def _fit_evaluate(model, coords, y, train, test, scene_coords):
+    """Fit ``model`` on the training pixels; predict the test pixels and the whole scene.
+
+    Runs as one dask task for models without a search (the deep models).
+    """
+    start = time.perf_counter()
+    model.fit(coords[train], y[train])
+    fit_time = time.perf_counter() - start
+    return {"fit_time_s": fit_time, "y_pred": model.predict(coords[test]),
+            "scene_pred": model.predict(scene_coords)}
+
+
 def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_size=0.05,
-                   cv=10, random_state=0, block_size=8, buffer=0, log=print):
+                   cv=10, random_state=0, block_size=8, buffer=0, log=print, client=None):
     """Run each model on each split; return a list of result dicts.
 
+    With a dask ``client``, the models without a search (deep models) are fitted
+    as dask tasks (on ``GPU`` workers where the cluster has them) while the SVM
+    grid search spreads its (candidate, fold) fits over the workers; the scene
+    is shipped to each worker once. Without one, everything runs here, in turn.
+
     Each result holds the scene, model, split, train/test sizes, best
-    parameters, fit time and the :class:`~skrs.metrics.ClassificationReport`
-    figures of the test pixels.
+    parameters, fit time, the :class:`~skrs.metrics.ClassificationReport` of
+    the test pixels, and ``map``: the predicted label of every scene pixel.
     """
-    results = []
+    from .model_selection import search_on_dask
+    from .model_selection._dask import _ship, has_gpu_workers, needs_accelerator
+
+    labels = list(range(1, scene.n_classes + 1))
+    rows, cols = scene.shape[:2]
+    scene_coords = np.indices((rows, cols)).reshape(2, -1).T
+    jobs = []
     for split in splits:
         coords, y, train, test = split_pixels(scene, split, train_size, random_state,
                                               block_size, buffer)
         for name in models:
-            search = MODELS[name](scene, cv=cv)
-            tuning = f"{cv}-fold grid search" if hasattr(search, "param_grid") else "default recipe"
-            log(f"[{scene.name}] {name}: {split} split, {len(train)} training / "
-                f"{len(test)} test pixels, {tuning} ...")
-            start = time.perf_counter()
-            search.fit(coords[train], y[train])
-            fit_time = time.perf_counter() - start
-            report = classification_report(y[test], search.predict(coords[test]),
-                                           labels=list(range(1, scene.n_classes + 1)),
-                                           class_names=scene.class_names)
-            results.append({
-                "scene": scene.name, "model": name, "split": split,
-                "train_pixels": int(len(train)), "test_pixels": int(len(test)),
-                "train_fraction": len(train) / len(y),
-                "best_params": {k.split("__", 1)[1]: v
-                                for k, v in getattr(search, "best_params_", {}).items()},
-                "fit_time_s": fit_time,
-                "report": report,
-            })
-            log(f"    OA {report.overall_accuracy:.4f}  AA {report.average_accuracy:.4f}  "
-                f"kappa {report.kappa:.4f}  ({fit_time:.1f} s)")
-    return results
+            jobs.append((split, name, coords, y, train, test, MODELS[name](scene, cv=cv)))
+
+    def finish(split, name, y, train, test, model, outcome):
+        report = classification_report(y[test], outcome["y_pred"], labels=labels,
+                                       class_names=scene.class_names)
+        log(f"[{scene.name}] {name} / {split}: OA {report.overall_accuracy:.4f}  "
+            f"AA {report.average_accuracy:.4f}  kappa {report.kappa:.4f}  "
+            f"(fit {outcome['fit_time_s']:.1f} s)")
+        return {
+            "scene": scene.name, "model": name, "split": split,
+            "train_pixels": int(len(train)), "test_pixels": int(len(test)),
+            "train_fraction": len(train) / len(y),
+            "best_params": {k.split("__", 1)[1]: v
+                            for k, v in getattr(model, "best_params_", {}).items()},
+            "fit_time_s": outcome["fit_time_s"],
+            "report": report,
+            "y_true": y[test], "y_pred": outcome["y_pred"],
+            "map": outcome["scene_pred"].reshape(rows, cols),
+        }
+
+    def describe(split, name, train, test, model):
+        tuning = f"{cv}-fold grid search" if hasattr(model, "param_grid") else "default recipe"
+        return (f"[{scene.name}] {name}: {split} split, {len(train)} training / {len(test)} "
+                f"test pixels, {tuning}")
+
+    def submit_deep(client):
+        gpu = has_gpu_workers(client)
+        futures = {}
+        for i, (split, name, coords, y, train, test, model) in enumerate(jobs):
+            if not hasattr(model, "param_grid"):
+                log(describe(split, name, train, test, model) + ", submitted to dask ...")
+                resources = {"GPU": 1} if gpu and needs_accelerator(model) else None
+                futures[client.submit(_fit_evaluate, model, coords, y, train, test,
+                                      scene_coords, resources=resources, pure=False)] = i
+        return futures
+
+    results, futures = {}, {}
+    with _ship(client, [scene]) if client is not None else contextlib.nullcontext():
+        # On GPU workers the deep fits start at once, beside the SVM searches; on a CPU
+        # cluster they follow them, so each search is timed on free workers.
+        if client is not None and has_gpu_workers(client):
+            futures = submit_deep(client)
+        for i, (split, name, coords, y, train, test, model) in enumerate(jobs):
+            if client is not None and not hasattr(model, "param_grid"):
+                continue
+            log(describe(split, name, train, test, model) + " ...")
+            if client is not None:
+                start = time.perf_counter()
+                search_on_dask(model, coords[train], y[train], scheduler=client,
+                               log=lambda line, n=name, s=split: log(line.replace(
+                                   "GridSearchCV", f"{n} / {s}: grid search")))
+                outcome = {"fit_time_s": time.perf_counter() - start,
+                           "y_pred": model.predict(coords[test]),
+                           "scene_pred": model.predict(scene_coords)}
+            else:
+                outcome = _fit_evaluate(model, coords, y, train, test, scene_coords)
+            results[i] = finish(split, name, y, train, test, model, outcome)
+        if client is not None and not futures:
+            futures = submit_deep(client)
+        if futures:
+            from distributed import as_completed
+
+            for future in as_completed(list(futures), loop=client.loop):
+                i = futures[future]
+                split, name, coords, y, train, test, model = jobs[i]
+                results[i] = finish(split, name, y, train, test, model, future.result())
+    return [results[i] for i in sorted(results)]
 
 
 def format_results(results):
@@ -132,3 +201,61 @@ def format_results(results):
         lines += ["", f"== {r['model']} / {r['split']} split: per-class figures on test pixels",
                   str(r["report"])]
     return "\n".join(lines)
+
+
+def format_markdown(results):
+    """The results as Markdown: the summary table, then per-class F1 per model."""
+    lines = ["| model | split | train | test | OA | AA | kappa | fit s | best parameters |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        rep = r["report"]
+        params = ", ".join(f"{k}={v}" for k, v in r["best_params"].items()) or "default recipe"
+        lines.append(f"| {r['model']} | {r['split']} | {r['train_pixels']} | {r['test_pixels']} "
+                     f"| {rep.overall_accuracy:.4f} | {rep.average_accuracy:.4f} "
+                     f"| {rep.kappa:.4f} | {r['fit_time_s']:.1f} | {params} |")
+    if results:
+        names = list(results[0]["report"].class_names)
+        lines += ["", "Per-class F1 on the test pixels:", "",
+                  "| class | " + " | ".join(f"{r['model']} / {r['split']}" for r in results) + " |",
+                  "|---" * (len(results) + 1) + "|"]
+        for k, cls in enumerate(names):
+            lines.append(f"| {cls} | " + " | ".join(f"{r['report'].f1[k]:.4f}" for r in results)
+                         + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_results(results, out, scene):
+    """Write results.json, results.md and, with matplotlib, a confusion-matrix PNG and a
+    classification-map PNG per (model, split) into ``out``; return the written paths."""
+    import json
+    from pathlib import Path
+
+    from .utils import atomic_write
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    payload = [{k: v for k, v in r.items() if k not in ("y_true", "y_pred", "map")}
+               | {"report": r["report"].to_dict()} for r in results]
+    written = []
+    for name, text in (("results.json", json.dumps(payload, indent=2)),
+                       ("results.md", format_markdown(results))):
+        with atomic_write(out / name) as tmp:
+            Path(tmp).write_text(text)
+        written.append(out / name)
+    try:
+        from .plot import _pyplot, plot_class_map, plot_confusion_matrix, save_figure
+        plt = _pyplot()
+    except ImportError:
+        return written
+    labels = list(range(1, scene.n_classes + 1))
+    for r in results:
+        tag = f"{r['model']}_{r['split']}"
+        what = f"{r['model']}, {r['split']} split, OA {r['report'].overall_accuracy:.3f}"
+        ax = plot_confusion_matrix(r["y_true"], r["y_pred"], labels, scene.class_names,
+                                   title=f"{scene.name}: {what}")
+        written.append(save_figure(ax.figure, out / f"confusion_{tag}.png"))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 4.5))
+        plot_class_map(scene.gt, scene.class_names, ax=left, title="ground truth", legend=False)
+        plot_class_map(r["map"], scene.class_names, ax=right, title=what)
+        written.append(save_figure(fig, out / f"map_{tag}.png"))
+    return written

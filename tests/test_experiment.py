@@ -27,14 +27,49 @@ def test_hybridsn_reaches_99_percent_on_salinas_a_random_split(salinas_a):
     assert spatial["report"].overall_accuracy < random["report"].overall_accuracy
 
 
-def test_cli_experiment_prints_and_writes_results(salinas_a, tmp_path, capsys):
-    code = main(["experiment", "salinas-a", "--model", "svm", "--split", "random", "--cv", "3",
-                 "--out", str(tmp_path)])
+def test_cli_experiment_runs_on_a_local_cluster_and_writes_results(salinas_a, tmp_path, capsys):
+    code = main(["experiment", "salinas-a", "--models", "svm,mlp", "--split", "random", "--cv", "3",
+                 "--workers", "2", "--out", str(tmp_path)])
     assert code == 0
     out = capsys.readouterr().out
+    assert "dask: 2 worker(s), 2 thread(s) on an in-process LocalCluster" in out
+    assert "svm / random: grid search: 75/75 fits done" in out
     assert "OA" in out and "kappa" in out and "Lettuce_romaine_7wk" in out
     saved = json.loads((tmp_path / "results.json").read_text())
-    assert saved[0]["model"] == "svm" and 0 < saved[0]["report"]["overall_accuracy"] <= 1
+    assert [r["model"] for r in saved] == ["svm", "mlp"]
+    assert all(0 < r["report"]["overall_accuracy"] <= 1 for r in saved)
+    markdown = (tmp_path / "results.md").read_text()
+    assert "| svm | random | 267 | 5081 |" in markdown and "Per-class F1" in markdown
+    for name in ("confusion_svm_random.png", "map_svm_random.png", "confusion_mlp_random.png",
+                 "map_mlp_random.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_experiment_on_dask_gives_the_serial_svm_figures_and_scene_maps(salinas_a):
+    from skrs.model_selection import connect
+
+    quiet = lambda *a: None  # noqa: E731
+    serial = run_experiment(salinas_a, ("svm",), ("spatial",), cv=3, log=quiet)
+    with connect(n_workers=2) as client:
+        on_dask = run_experiment(salinas_a, ("svm",), ("spatial",), cv=3, log=quiet,
+                                 client=client)
+    assert on_dask[0]["best_params"] == serial[0]["best_params"]
+    assert on_dask[0]["report"].overall_accuracy == serial[0]["report"].overall_accuracy
+    assert on_dask[0]["map"].shape == salinas_a.shape[:2]
+    assert (on_dask[0]["map"] == serial[0]["map"]).all()
+
+
+def test_cli_unreachable_scheduler_is_a_clear_error(capsys):
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = time.perf_counter()
+    assert main(["experiment", "salinas-a", "--scheduler", f"tcp://127.0.0.1:{port}"]) == 1
+    assert "no dask scheduler answered" in capsys.readouterr().err
+    assert time.perf_counter() - start < 30
 
 
 def test_cli_clear_error_for_missing_data(tmp_path, capsys):

@@ -2,6 +2,56 @@
 
 import numpy as np
 
+# Scenes shipped once to every dask worker (skrs.model_selection.on_dask):
+# while a scene is registered here, it pickles as its token, and unpickling
+# the token returns the copy registered in that process.
+_SHIPPED = {}  # token -> Scene
+_TOKENS = {}  # id(scene) -> token
+
+
+def register_shipped_scene(scene, token):
+    """Pickle ``scene`` as ``token`` in this process until unregistered."""
+    _SHIPPED[token] = scene
+    _TOKENS[id(scene)] = token
+
+
+def shipped_token(scene):
+    """The token ``scene`` pickles as in this process, or None."""
+    token = _TOKENS.get(id(scene))
+    return token if token is not None and _SHIPPED.get(token) is scene else None
+
+
+def unregister_shipped_scene(token):
+    scene = _SHIPPED.pop(token, None)
+    if scene is not None:
+        _TOKENS.pop(id(scene), None)
+
+
+def _shipped_scene(token):
+    scene = _SHIPPED.get(token)
+    # The dask scheduler unpickles tasks too; it never reads the cube, so it
+    # gets (and passes on) a reference.
+    return scene if scene is not None else SceneReference(token)
+
+
+class SceneReference:
+    """Stand-in for a shipped scene in a process that does not hold it."""
+
+    def __init__(self, token):
+        self.token = token
+
+    def __reduce__(self):
+        return (_shipped_scene, (self.token,))
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise RuntimeError(
+            f"scene {self.token} was shipped to the dask workers but is not registered in this "
+            "process; run skrs code on dask through skrs.model_selection.on_dask or "
+            "search_on_dask, with skrs installed on every worker"
+        )
+
 
 def _read_only(array):
     view = array.view()
@@ -152,6 +202,12 @@ class Scene:
 
     def __deepcopy__(self, memo):
         return self
+
+    def __reduce_ex__(self, protocol):
+        token = shipped_token(self)
+        if token is not None:
+            return (_shipped_scene, (token,))
+        return super().__reduce_ex__(protocol)
 
     def __repr__(self):
         name = f"{self.name!r}, " if self.name else ""

@@ -19,7 +19,7 @@ from ..utils import atomic_write, streamed_moments
 from ._callbacks import (EpochRecorder, TestAndSaveEveryN, history_from_json,
                          history_to_json)
 from ._data import BatchSequence, EpochOrder, check_input
-from ._device import enable_memory_growth, get_strategy
+from ._device import enable_memory_growth, get_strategy, limit_threads_to_dask_worker
 
 # Parameters that may change between an interrupted fit and its resumption.
 _RESUMABLE = {"epochs", "verbose", "checkpoint_dir", "history_csv", "callbacks", "warm_start"}
@@ -207,6 +207,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                          validate=False)
 
     def _fit(self, X, y, X_val, y_val, *, warm, epochs, classes=None, validate=True):
+        limit_threads_to_dask_worker()
         X = self._check_X(X, reset=not warm)
         y = column_or_1d(y, warn=True)
         if len(X) != len(y):
@@ -349,6 +350,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     # ----------------------------------------------------------- predict
     def _predict_raw(self, X):
         check_is_fitted(self, "model_")
+        limit_threads_to_dask_worker()
         X = self._check_X(X, reset=False)
         batches = BatchSequence(X, batch_size=max(self.batch_size, 256))
         return self.model_.predict(batches, verbose=0)

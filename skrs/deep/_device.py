@@ -1,4 +1,8 @@
-"""Device set-up: GPU memory growth, logical CPU devices, distribution strategies."""
+"""Device set-up: GPU memory growth, logical CPU devices, distribution strategies,
+and thread pools sized to the dask worker that runs a fit."""
+
+import sys
+import warnings
 
 import tensorflow as tf
 
@@ -69,3 +73,40 @@ def get_strategy(distribute):
         return distribute
     raise ValueError(
         f"distribute must be None, 'mirrored' or a tf.distribute.Strategy; got {distribute!r}")
+
+
+def limit_threads_to_dask_worker():
+    """On a dask worker, size TensorFlow's thread pools to the worker's threads.
+
+    TensorFlow's pools belong to the process and default to one thread per
+    core, so two single-threaded dask workers on a 2-core machine would each
+    run 2-4 compute threads; threadpoolctl cannot limit them. Called at the
+    start of every fit and predict; it only acts inside a dask worker, and only
+    before TensorFlow has run anything there (later the pools are fixed, and a
+    mismatch is reported once as a warning). Returns the worker's thread
+    count, or None outside a worker.
+    """
+    if "distributed" not in sys.modules:
+        return None
+    from distributed import get_worker
+
+    try:
+        n_threads = get_worker().state.nthreads
+    except ValueError:  # not in a worker
+        return None
+    pools = tf.config.threading
+    for get, set_ in ((pools.get_intra_op_parallelism_threads,
+                       pools.set_intra_op_parallelism_threads),
+                      (pools.get_inter_op_parallelism_threads,
+                       pools.set_inter_op_parallelism_threads)):
+        if get() != n_threads:
+            try:
+                set_(n_threads)
+            except RuntimeError:
+                if not getattr(limit_threads_to_dask_worker, "_warned", False):
+                    limit_threads_to_dask_worker._warned = True
+                    warnings.warn(
+                        f"TensorFlow already runs in this dask worker with {get()} threads; it "
+                        f"cannot be limited to the worker's {n_threads} any more (start the "
+                        "worker afresh)", RuntimeWarning, stacklevel=3)
+    return n_threads

@@ -1,5 +1,7 @@
-"""Spatially disjoint splitters for honest evaluation of pixel and window models."""
+"""Spatially disjoint splitters for honest evaluation, and searches on dask."""
 
+from ._dask import connect, on_dask, search_on_dask
 from ._spatial import SpatialBlockKFold, spatial_train_test_split
 
-__all__ = ["SpatialBlockKFold", "spatial_train_test_split"]
+__all__ = ["SpatialBlockKFold", "connect", "on_dask", "search_on_dask",
+           "spatial_train_test_split"]

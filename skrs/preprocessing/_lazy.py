@@ -35,6 +35,10 @@ class LazyWindows:
         Applied in order to each gathered batch (e.g. normalisation).
     n_bands : int, default=None
         Band count after the transforms; default: that of the images.
+    scene : Scene, default=None
+        The scene whose cube ``images`` is (``cube[None]``). Pickled windows
+        then carry the scene rather than a copy of its cube, so a scene
+        shipped once to dask workers is not sent again with every task.
 
     Attributes
     ----------
@@ -57,8 +61,9 @@ class LazyWindows:
     ndim = 4
 
     def __init__(self, images, index, size, padding="reflect", dtype=np.float32, transforms=(),
-                 n_bands=None):
+                 n_bands=None, scene=None):
         self.images = images
+        self.scene = scene
         self.index = np.asarray(index, dtype=np.intp)
         self.size = int(size)
         self.padding = padding
@@ -75,6 +80,17 @@ class LazyWindows:
 
     def __repr__(self):
         return f"LazyWindows(shape={self.shape}, dtype={self.dtype}, padding={self.padding!r})"
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        if state.get("scene") is not None:
+            state["images"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if self.scene is not None:
+            self.images = self.scene.cube[None]
 
     def _gather(self, index):
         _, n_rows, n_cols, _ = self.images.shape
@@ -118,4 +134,4 @@ class LazyWindows:
         """
         return LazyWindows(self.images, self.index, self.size, self.padding, self.dtype,
                            self.transforms + (transform,),
-                           self.n_bands if n_bands is None else n_bands)
+                           self.n_bands if n_bands is None else n_bands, scene=self.scene)

@@ -175,7 +175,7 @@ class WindowExtractor(_PixelTransformer):
         self._check_params()
         images, index = self._images_and_index(X, reset=False)
         return LazyWindows(images, index, self.size, self.padding,
-                           self._output_dtype(images.dtype))
+                           self._output_dtype(images.dtype), scene=self.scene)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
