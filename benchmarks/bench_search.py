@@ -41,6 +41,7 @@ def _run_all():
     from sklearn.model_selection import train_test_split
     from threadpoolctl import threadpool_limits
 
+    import skrs.experiment  # noqa: F401  loads LIBSVM (OpenMP) before threadpool_limits looks
     from skrs.datasets import load_salinas_a
     from skrs.model_selection import connect, search_on_dask
 
