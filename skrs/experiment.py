@@ -82,13 +82,14 @@ def split_pixels(scene, split, train_size, random_state=0, block_size=8, buffer=
     return coords, y, np.sort(train), np.sort(test)
 
 
-def _fit_evaluate(model, coords, y, train, test, scene_coords):
-    """Fit ``model`` on the training pixels; predict the test pixels and the whole scene.
+def _fit_evaluate(model, coords, y, train, test, scene_coords, fit=None):
+    """Fit ``model`` on the training pixels (with ``fit(X, y)`` if given, else
+    ``model.fit``); predict the test pixels and the whole scene.
 
     Runs as one dask task for models without a search (the deep models).
     """
     start = time.perf_counter()
-    model.fit(coords[train], y[train])
+    (fit or model.fit)(coords[train], y[train])
     fit_time = time.perf_counter() - start
     return {"fit_time_s": fit_time, "y_pred": model.predict(coords[test]),
             "scene_pred": model.predict(scene_coords)}
@@ -143,8 +144,7 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
         return (f"[{scene.name}] {name}: {split} split, {len(train)} training / {len(test)} "
                 f"test pixels, {tuning}")
 
-    def submit_deep(client):
-        gpu = has_gpu_workers(client)
+    def submit_deep(client, gpu):
         futures = {}
         for i, (split, name, coords, y, train, test, model) in enumerate(jobs):
             if not hasattr(model, "param_grid"):
@@ -158,25 +158,22 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
     with _ship(client, [scene]) if client is not None else contextlib.nullcontext():
         # On GPU workers the deep fits start at once, beside the SVM searches; on a CPU
         # cluster they follow them, so each search is timed on free workers.
-        if client is not None and has_gpu_workers(client):
-            futures = submit_deep(client)
+        gpu = client is not None and has_gpu_workers(client)
+        if gpu:
+            futures = submit_deep(client, gpu)
         for i, (split, name, coords, y, train, test, model) in enumerate(jobs):
             if client is not None and not hasattr(model, "param_grid"):
                 continue
             log(describe(split, name, train, test, model) + " ...")
+            fit = None
             if client is not None:
-                start = time.perf_counter()
-                search_on_dask(model, coords[train], y[train], scheduler=client,
-                               log=lambda line, n=name, s=split: log(line.replace(
-                                   "GridSearchCV", f"{n} / {s}: grid search")))
-                outcome = {"fit_time_s": time.perf_counter() - start,
-                           "y_pred": model.predict(coords[test]),
-                           "scene_pred": model.predict(scene_coords)}
-            else:
-                outcome = _fit_evaluate(model, coords, y, train, test, scene_coords)
+                def fit(X, y_, model=model, n=name, s=split):
+                    search_on_dask(model, X, y_, scheduler=client, log=lambda line: log(
+                        line.replace("GridSearchCV", f"{n} / {s}: grid search")))
+            outcome = _fit_evaluate(model, coords, y, train, test, scene_coords, fit)
             results[i] = finish(split, name, y, train, test, model, outcome)
         if client is not None and not futures:
-            futures = submit_deep(client)
+            futures = submit_deep(client, gpu)
         if futures:
             from distributed import as_completed
 

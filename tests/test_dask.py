@@ -19,7 +19,7 @@ from skrs.datasets import make_synthetic_scene
 from skrs.metrics import scoring
 from skrs.model_selection import connect, on_dask, search_on_dask
 from skrs.model_selection._dask import _ship
-from skrs.preprocessing import BandNormalizer, PixelSpectra
+from skrs.preprocessing import BandNormalizer, PixelSpectra, WindowExtractor
 from skrs.svm import LibSVMClassifier
 
 HERE = Path(__file__).resolve().parent
@@ -69,7 +69,6 @@ def test_search_on_local_cluster_equals_serial_search(scene, local_client):
 
 def test_cross_validate_of_a_deep_window_pipeline_on_dask(scene, local_client):
     from skrs.deep import HybridSNClassifier
-    from skrs.preprocessing import WindowExtractor
 
     coords, y = scene.labelled_pixels()
     pipe = Pipeline([("windows", WindowExtractor(scene, size=5)),
@@ -89,8 +88,7 @@ def test_scene_travels_once_not_with_every_task(scene, local_client):
     assert len(pickle.dumps(search.estimator)) > cube_bytes
     with _ship(local_client, [scene]):
         assert len(pickle.dumps(search.estimator)) < 5_000
-        windows = __import__("skrs.preprocessing", fromlist=["WindowExtractor"]).WindowExtractor(
-            scene, size=5).fit_transform(scene.labelled_pixels()[0][:10])
+        windows = WindowExtractor(scene, size=5).fit_transform(scene.labelled_pixels()[0][:10])
         assert len(pickle.dumps(windows)) < 5_000
         # every worker holds the scene (installed by the plugin), under the same token
         tokens = local_client.run(_registered_scene_shapes)
@@ -297,3 +295,12 @@ def test_docs_show_how_to_start_a_gpu_cluster():
     for needle in ("dask scheduler", "dask worker", "--resources GPU=1", "LocalCUDACluster",
                    "DASK_SCHEDULER_ADDRESS"):
         assert needle in text
+
+
+def test_a_shipped_scene_missing_from_a_process_is_a_clear_error(scene, local_client):
+    with _ship(local_client, [scene]):
+        payload = pickle.dumps(scene)
+    stand_in = pickle.loads(payload)  # unregistered here now, as on a worker without the plugin
+    with pytest.raises(RuntimeError, match="was shipped to the dask workers but is not registered"):
+        getattr(stand_in, "cube")  # noqa: B009
+    assert pickle.loads(pickle.dumps(stand_in)).token == stand_in.token

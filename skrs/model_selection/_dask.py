@@ -105,30 +105,28 @@ def has_gpu_workers(client):
 
 
 # -------------------------------------------------------------- scene shipping
+def _reachable(obj, depth=0):
+    """``obj`` and what its parameters, fitted best estimator and containers hold."""
+    yield obj
+    if depth > 6:
+        return
+    if isinstance(obj, BaseEstimator):
+        children = list(obj.get_params(deep=False).values())
+        if "best_estimator_" in vars(obj):
+            children.append(obj.best_estimator_)
+    elif isinstance(obj, dict):
+        children = obj.values()
+    elif isinstance(obj, (list, tuple)):
+        children = obj
+    else:
+        return
+    for child in children:
+        yield from _reachable(child, depth + 1)
+
+
 def find_scenes(*objects):
     """The distinct scenes held by estimators, parameter grids and containers."""
-    found = {}
-
-    def walk(obj, depth):
-        if isinstance(obj, Scene):
-            found[id(obj)] = obj
-        elif depth > 6:
-            return
-        elif isinstance(obj, BaseEstimator):
-            for value in obj.get_params(deep=False).values():
-                walk(value, depth + 1)
-            for name in ("estimator", "best_estimator_"):
-                if name in vars(obj):
-                    walk(vars(obj)[name], depth + 1)
-        elif isinstance(obj, dict):
-            for value in obj.values():
-                walk(value, depth + 1)
-        elif isinstance(obj, (list, tuple)):
-            for value in obj:
-                walk(value, depth + 1)
-
-    for obj in objects:
-        walk(obj, 0)
+    found = {id(o): o for o in _reachable(objects) if isinstance(o, Scene)}
     return list(found.values())
 
 
@@ -217,24 +215,11 @@ def _ship(client, scenes=(), data=()):
 
 
 # ------------------------------------------------------------------- backend
-def needs_accelerator(obj, _depth=0):
+def needs_accelerator(obj):
     """Whether ``obj`` (an estimator, parameters, a joblib batch) holds a deep estimator."""
     deep = sys.modules.get("skrs.deep")  # not imported: no deep estimator can exist
-    if deep is None:
-        return False
-    if isinstance(obj, deep.BaseDeepClassifier):
-        return True
-    if _depth > 6:
-        return False
-    if isinstance(obj, BaseEstimator):
-        children = obj.get_params(deep=False).values()
-    elif isinstance(obj, dict):
-        children = obj.values()
-    elif isinstance(obj, (list, tuple)):
-        children = obj
-    else:
-        return False
-    return any(needs_accelerator(child, _depth + 1) for child in children)
+    return deep is not None and any(isinstance(o, deep.BaseDeepClassifier)
+                                    for o in _reachable(obj))
 
 
 def _batch_needs_accelerator(items):
