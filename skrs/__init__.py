@@ -6,7 +6,9 @@ datasets        scenes (image cube + ground truth), loaders and file formats
 preprocessing   coordinate -> feature transformers (windows, spectra, indices, scaling)
 svm             LIBSVM classifier
 metrics         OA, AA, kappa, per-class F1, confusion matrix, report, scorers
-model_selection spatially disjoint splitters
+model_selection spatially disjoint splitters, searches on dask
+mapping         predict every pixel of a scene, GeoTIFF or dask array (land-cover maps)
+plot            class maps, confusion matrices, training curves
 """
 
 __version__ = "0.1.0.dev0"

@@ -240,8 +240,8 @@ def write_results(results, out, scene):
             Path(tmp).write_text(text)
         written.append(out / name)
     try:
-        from .plot import _pyplot, plot_class_map, plot_confusion_matrix, save_figure
-        plt = _pyplot()
+        from .plot import _pyplot, plot_confusion_matrix, plot_maps, save_figure
+        _pyplot()  # raises ImportError without matplotlib
     except ImportError:
         return written
     labels = list(range(1, scene.n_classes + 1))
@@ -251,8 +251,6 @@ def write_results(results, out, scene):
         ax = plot_confusion_matrix(r["y_true"], r["y_pred"], labels, scene.class_names,
                                    title=f"{scene.name}: {what}")
         written.append(save_figure(ax.figure, out / f"confusion_{tag}.png"))
-        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 4.5))
-        plot_class_map(scene.gt, scene.class_names, ax=left, title="ground truth", legend=False)
-        plot_class_map(r["map"], scene.class_names, ax=right, title=what)
+        fig = plot_maps([scene.gt, r["map"]], scene.class_names, titles=["ground truth", what])
         written.append(save_figure(fig, out / f"map_{tag}.png"))
     return written

@@ -1,4 +1,5 @@
-"""Figures: class maps with fixed class colours, and confusion matrices.
+"""Figures: class maps with fixed class colours, maps side by side,
+confusion matrices and training curves.
 
 Needs matplotlib (``pip install "skrs[plot]"``).
 """
@@ -7,6 +8,8 @@ import os
 from pathlib import Path
 
 import numpy as np
+
+from .utils import class_colors  # noqa: F401  (re-exported: the figures' colours)
 
 
 def _pyplot():
@@ -20,12 +23,6 @@ def _pyplot():
     return plt
 
 
-def class_colors(n_classes):
-    """RGB colour of classes 1..n_classes (row k-1), the same in every figure."""
-    from matplotlib import colormaps
-
-    cmap = colormaps["tab20" if n_classes > 10 else "tab10"]
-    return np.array([cmap(k % cmap.N)[:3] for k in range(n_classes)])
 
 
 def plot_class_map(labels, class_names, ax=None, title=None, legend=True):
@@ -69,6 +66,95 @@ def plot_class_map(labels, class_names, ax=None, title=None, legend=True):
     if legend:
         ax.legend(handles=[Patch(color=c, label=n) for c, n in zip(colors, class_names)],
                   loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
+    return ax
+
+
+def plot_maps(maps, class_names, titles=None, height=4.5):
+    """Class maps side by side (ground truth beside a prediction), one legend.
+
+    Parameters
+    ----------
+    maps : sequence of ndarray of shape (rows, cols)
+        Label maps with 0 = unlabelled or not predicted.
+    class_names : sequence of str
+    titles : sequence of str, default=None
+    height : float, default=4.5
+        Figure height in inches; the width follows the maps' aspect.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrs.plot import plot_maps
+    >>> fig = plot_maps([np.eye(3, dtype=int), np.ones((3, 3), int)], ["crop"],
+    ...                 titles=["ground truth", "predicted"])
+    >>> [ax.get_title() for ax in fig.axes]
+    ['ground truth', 'predicted']
+    """
+    plt = _pyplot()
+    maps = [np.asarray(m) for m in maps]
+    titles = list(titles) if titles is not None else [None] * len(maps)
+    rows, cols = maps[0].shape
+    width = height * cols / rows * len(maps) + 2.5
+    fig, axes = plt.subplots(1, len(maps), figsize=(width, height), squeeze=False)
+    for k, (ax, labels, title) in enumerate(zip(axes[0], maps, titles)):
+        plot_class_map(labels, class_names, ax=ax, title=title, legend=k == len(maps) - 1)
+    return fig
+
+
+def plot_history(history, ax=None, title=None):
+    """Training curves from a deep classifier's ``history_``: loss on the
+    left axis and accuracy (if recorded) on the right, training solid and
+    validation dashed.
+
+    Parameters
+    ----------
+    history : dict of str -> list of float
+        Per-epoch values, e.g. ``clf.history_`` with ``loss``, ``val_loss``,
+        ``accuracy``, ``val_accuracy``.
+    ax : matplotlib Axes, default=None
+    title : str, default=None
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> from skrs.plot import plot_history
+    >>> ax = plot_history({"loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.8, 0.7],
+    ...                    "accuracy": [0.5, 0.7, 0.8]})
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['loss', 'val_loss']
+    """
+    plt = _pyplot()
+    if not history or "loss" not in history:
+        raise ValueError("history has no 'loss' curve; pass a fitted classifier's history_")
+    if ax is None:
+        ax = plt.figure(figsize=(6, 4)).add_subplot()
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    for key in ("loss", "val_loss"):
+        if key in history:
+            ax.plot(epochs, history[key], "C0", ls="--" if key.startswith("val_") else "-",
+                    label=key)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    accuracy = [k for k in ("accuracy", "val_accuracy") if k in history]
+    handles = ax.get_lines()
+    if accuracy:
+        right = ax.twinx()
+        for key in accuracy:
+            right.plot(epochs, history[key], "C1", ls="--" if key.startswith("val_") else "-",
+                       label=key)
+        right.set_ylabel("accuracy")
+        handles = list(handles) + list(right.get_lines())
+    ax.legend(handles=handles, labels=[h.get_label() for h in handles], loc="center right",
+              frameon=False)
+    if title:
+        ax.set_title(title)
     return ax
 
 
