@@ -9,6 +9,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_sp
 from sklearn.pipeline import Pipeline
 
 from .datasets import load_indian_pines, load_pavia_university, load_salinas_a
+from .mapping import predict_map
 from .metrics import classification_report, scoring
 from .model_selection import spatial_train_test_split
 from .preprocessing import BandNormalizer, PixelSpectra
@@ -82,7 +83,7 @@ def split_pixels(scene, split, train_size, random_state=0, block_size=8, buffer=
     return coords, y, np.sort(train), np.sort(test)
 
 
-def _fit_evaluate(model, coords, y, train, test, scene_coords, fit=None):
+def _fit_evaluate(model, coords, y, train, test, scene, fit=None):
     """Fit ``model`` on the training pixels (with ``fit(X, y)`` if given, else
     ``model.fit``); predict the test pixels and the whole scene.
 
@@ -92,7 +93,7 @@ def _fit_evaluate(model, coords, y, train, test, scene_coords, fit=None):
     (fit or model.fit)(coords[train], y[train])
     fit_time = time.perf_counter() - start
     return {"fit_time_s": fit_time, "y_pred": model.predict(coords[test]),
-            "scene_pred": model.predict(scene_coords)}
+            "map": predict_map(model, scene, progress=False)}
 
 
 def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_size=0.05,
@@ -112,8 +113,6 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
     from .model_selection._dask import _ship, has_gpu_workers, needs_accelerator
 
     labels = list(range(1, scene.n_classes + 1))
-    rows, cols = scene.shape[:2]
-    scene_coords = np.indices((rows, cols)).reshape(2, -1).T
     jobs = []
     for split in splits:
         coords, y, train, test = split_pixels(scene, split, train_size, random_state,
@@ -136,7 +135,7 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
             "fit_time_s": outcome["fit_time_s"],
             "report": report,
             "y_true": y[test], "y_pred": outcome["y_pred"],
-            "map": outcome["scene_pred"].reshape(rows, cols),
+            "map": outcome["map"],
         }
 
     def describe(split, name, train, test, model):
@@ -151,7 +150,7 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
                 log(describe(split, name, train, test, model) + ", submitted to dask ...")
                 resources = {"GPU": 1} if gpu and needs_accelerator(model) else None
                 futures[client.submit(_fit_evaluate, model, coords, y, train, test,
-                                      scene_coords, resources=resources, pure=False)] = i
+                                      scene, resources=resources, pure=False)] = i
         return futures
 
     results, futures = {}, {}
@@ -170,7 +169,7 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
                 def fit(X, y_, model=model, n=name, s=split):
                     search_on_dask(model, X, y_, scheduler=client, log=lambda line: log(
                         line.replace("GridSearchCV", f"{n} / {s}: grid search")))
-            outcome = _fit_evaluate(model, coords, y, train, test, scene_coords, fit)
+            outcome = _fit_evaluate(model, coords, y, train, test, scene, fit)
             results[i] = finish(split, name, y, train, test, model, outcome)
         if client is not None and not futures:
             futures = submit_deep(client, gpu)
