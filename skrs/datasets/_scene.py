@@ -1,6 +1,7 @@
 """The scene: one image cube with its ground-truth map."""
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 # Scenes shipped once to every dask worker (skrs.model_selection.on_dask):
 # while a scene is registered here, it pickles as its token, and unpickling
@@ -218,3 +219,28 @@ class Scene:
         for key in ("cube", "gt", "wavelengths"):
             if isinstance(state.get(key), np.ndarray):
                 self.__dict__[key] = _read_only(state[key])
+
+
+def _reachable(obj, depth=0):
+    """``obj`` and what its parameters, fitted best estimator and containers hold."""
+    yield obj
+    if depth > 6:
+        return
+    if isinstance(obj, BaseEstimator):
+        children = list(obj.get_params(deep=False).values())
+        if "best_estimator_" in vars(obj):
+            children.append(obj.best_estimator_)
+    elif isinstance(obj, dict):
+        children = obj.values()
+    elif isinstance(obj, (list, tuple)):
+        children = obj
+    else:
+        return
+    for child in children:
+        yield from _reachable(child, depth + 1)
+
+
+def find_scenes(*objects):
+    """The distinct scenes held by estimators, parameter grids and containers."""
+    found = {id(o): o for o in _reachable(objects) if isinstance(o, Scene)}
+    return list(found.values())

@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ..datasets import Scene
+from ..datasets._scene import _reachable, find_scenes
 from ..preprocessing import LazyWindows, WindowExtractor
 
 # Bytes of float32 band values per block of rows (numpy and file inputs).
@@ -54,22 +55,6 @@ def _replace(obj, old, new, depth=0):
     return obj
 
 
-def _walk(obj, depth=0):
-    yield obj
-    if depth > 8:
-        return
-    if isinstance(obj, BaseEstimator):
-        children = vars(obj).values()
-    elif isinstance(obj, dict):
-        children = obj.values()
-    elif isinstance(obj, (list, tuple)):
-        children = obj
-    else:
-        return
-    for child in children:
-        yield from _walk(child, depth + 1)
-
-
 class _Plan:
     """How to turn a block of the cube into the model's input."""
 
@@ -77,15 +62,14 @@ class _Plan:
         check_is_fitted(estimator)
         if not hasattr(estimator, method):
             raise AttributeError(f"{type(estimator).__name__} has no {method}()")
-        reached = list(_walk(estimator))
-        scenes = {id(o): o for o in reached if isinstance(o, Scene)}
+        scenes = find_scenes(estimator)
         if len(scenes) > 1:
             raise ValueError(
                 f"the estimator holds {len(scenes)} different scenes; predict_map swaps the "
                 "scene of the pipeline for the image to map, so it needs exactly one")
         self.uses_scene = bool(scenes)
         if self.uses_scene:
-            scene = next(iter(scenes.values()))
+            scene = scenes[0]
             self.n_bands = scene.n_bands
             # The training cube is not needed (nor sent to dask workers).
             self.slot = _Slot()
@@ -97,7 +81,7 @@ class _Plan:
         if window_size is not None and (window_size < 1 or window_size % 2 == 0):
             raise ValueError(f"window_size must be an odd positive integer; got {window_size}")
         if halo is None:
-            sizes = [o.size for o in reached if isinstance(o, WindowExtractor)]
+            sizes = [o.size for o in _reachable(estimator) if isinstance(o, WindowExtractor)]
             sizes += [window_size] if window_size else []
             halo = max(sizes, default=1) // 2
         self.halo = int(halo)
@@ -114,6 +98,7 @@ class _Plan:
         ``core`` (row slice, col slice), is set."""
         rows, cols = core
         coords = np.argwhere(valid) + [rows.start, cols.start]
+        model = self.model
         if self.uses_scene:
             model = _replace(self.model, self.slot, Scene(block))
             X = coords
@@ -125,25 +110,17 @@ class _Plan:
             X = block[coords[:, 0], coords[:, 1]]
             if X.dtype.kind != "f":
                 X = X.astype(np.float64)
-        return getattr(model if self.uses_scene else self.model, self.method)(X)
+        return getattr(model, self.method)(X)
 
 
-def _valid_pixels(block, nodata):
+def _valid_pixels(block, nodata, finite):
     """True where a pixel is not nodata in every band and is finite in all of them."""
     valid = np.ones(block.shape[:2], bool)
     if nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata)):
         valid &= ~np.all(block == nodata, axis=2)
-    if block.dtype.kind == "f":
-        finite = np.isfinite(block)
-        if not finite.all():
-            valid &= finite.all(axis=2)
+    if finite is not None:
+        valid &= finite.all(axis=2)
     return valid
-
-
-def _fill_nonfinite(block):
-    if block.dtype.kind == "f" and not np.isfinite(block).all():
-        block = np.where(np.isfinite(block), block, 0).astype(block.dtype, copy=False)
-    return block
 
 
 def _labels_dtype(classes, fill_value):
@@ -161,13 +138,18 @@ def _predict_block(plan, block, top, bottom, left, right, mask, nodata, fill_val
     """Labels (or probabilities) of the core of ``block``, whose halo is
     ``top``/``bottom`` rows and ``left``/``right`` columns."""
     core = (slice(top, block.shape[0] - bottom), slice(left, block.shape[1] - right))
-    valid = _valid_pixels(block[core], nodata)
+    finite = np.isfinite(block) if block.dtype.kind == "f" else None
+    if finite is not None and finite.all():
+        finite = None
+    valid = _valid_pixels(block[core], nodata, None if finite is None else finite[core])
     if mask is not None:
         valid &= np.asarray(mask, bool)
     shape = valid.shape + ((n_outputs,) if n_outputs else ())
     out = np.full(shape, fill_value, dtype=dtype)
     if valid.any():
-        out[valid] = plan.predict(_fill_nonfinite(np.asarray(block)), core, valid)
+        if finite is not None:  # non-finite values count as 0 in neighbours' windows
+            block = np.where(finite, block, 0).astype(block.dtype, copy=False)
+        out[valid] = plan.predict(block, core, valid)
     return out
 
 

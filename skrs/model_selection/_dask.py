@@ -31,12 +31,13 @@ import dask
 import joblib
 from distributed import Client, LocalCluster, WorkerPlugin
 from joblib._dask import Batch, DaskDistributedBackend, _TracebackCapturingWrapper
-from sklearn.base import BaseEstimator, is_classifier
+from sklearn.base import is_classifier
 from sklearn.model_selection import ParameterGrid, check_cv
 from sklearn.pipeline import Pipeline
 
 from ..datasets import Scene
-from ..datasets._scene import register_shipped_scene, shipped_token, unregister_shipped_scene
+from ..datasets._scene import (_reachable, find_scenes, register_shipped_scene, shipped_token,
+                               unregister_shipped_scene)
 
 __all__ = ["on_dask", "search_on_dask", "connect"]
 
@@ -105,31 +106,6 @@ def has_gpu_workers(client):
 
 
 # -------------------------------------------------------------- scene shipping
-def _reachable(obj, depth=0):
-    """``obj`` and what its parameters, fitted best estimator and containers hold."""
-    yield obj
-    if depth > 6:
-        return
-    if isinstance(obj, BaseEstimator):
-        children = list(obj.get_params(deep=False).values())
-        if "best_estimator_" in vars(obj):
-            children.append(obj.best_estimator_)
-    elif isinstance(obj, dict):
-        children = obj.values()
-    elif isinstance(obj, (list, tuple)):
-        children = obj
-    else:
-        return
-    for child in children:
-        yield from _reachable(child, depth + 1)
-
-
-def find_scenes(*objects):
-    """The distinct scenes held by estimators, parameter grids and containers."""
-    found = {id(o): o for o in _reachable(objects) if isinstance(o, Scene)}
-    return list(found.values())
-
-
 _DATA = {}  # token -> object shipped to this worker process (not a scene)
 
 
