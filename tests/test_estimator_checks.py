@@ -1,6 +1,12 @@
+import os
+
+import pytest
 from sklearn.base import is_classifier
+from sklearn.utils import estimator_checks as checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from skrs.deep import ResNet50Classifier
+from skrs.preprocessing import NDVI
 from skrs.svm import LibSVMClassifier
 from skrs.utils import all_estimators
 
@@ -14,11 +20,23 @@ CHECK_PARAMS = {
     "SpectralMLPClassifier": {"epochs": 20, "random_state": 0},
     "CNN3DClassifier": {"epochs": 20, "random_state": 0},
     "HybridSNClassifier": {"epochs": 20, "random_state": 0},
+    "PatchCNNClassifier": {"filters": (8, 16), "epochs": 20, "learning_rate": 1e-2,
+                           "random_state": 0},
+    "ResNet50Classifier": {"epochs": 10, "random_state": 0},
+    # the checks' labels include 0, which a segmenter ignores by default (unlabelled)
+    "FCNSegmenter": {"filters": (8,), "epochs": 20, "ignore_label": None, "random_state": 0},
+    "BandStacker": {"transformers": [("ndvi", NDVI(nir=1, red=0, mode="replace"))]},
 }
+
+# ResNet-50's training graph takes ~20 s to trace on a CPU, and the checks fit
+# ~60 times: its full suite runs with SKRS_SLOW_TESTS=1 (outside CI's time budget);
+# CI runs the checks below, which do not train, and tests/test_patch_models.py trains it.
+SLOW = set() if os.environ.get("SKRS_SLOW_TESTS") == "1" else {"ResNet50Classifier"}
 
 
 def _instances():
-    estimators = [cls(**CHECK_PARAMS.get(name, {})) for name, cls in all_estimators()]
+    estimators = [cls(**CHECK_PARAMS.get(name, {})) for name, cls in all_estimators()
+                  if name not in SLOW]
     # also check the probability code path (predict_proba / predict_log_proba)
     estimators.append(LibSVMClassifier(probability=True, random_state=0))
     return estimators
@@ -28,7 +46,8 @@ def test_all_estimators_lists_the_public_api():
     names = {name for name, _ in all_estimators()}
     assert {"WindowExtractor", "PixelSpectra", "SpectralIndex", "NDVI", "NDWI",
             "BandNormalizer", "LibSVMClassifier", "SpectralMLPClassifier", "CNN3DClassifier",
-            "HybridSNClassifier"} <= names
+            "HybridSNClassifier", "PatchCNNClassifier", "ResNet50Classifier", "FCNSegmenter",
+            "PatchExtractor", "BandStacker"} <= names
 
 
 def test_libsvm_is_a_classifier():
@@ -38,3 +57,15 @@ def test_libsvm_is_a_classifier():
 @parametrize_with_checks(_instances())
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("check", [
+    checks.check_no_attributes_set_in_init, checks.check_parameters_default_constructible,
+    checks.check_get_params_invariance, checks.check_set_params, checks.check_estimator_repr,
+    checks.check_estimators_unfitted, checks.check_do_not_raise_errors_in_init_or_set_params,
+    checks.check_estimator_cloneable, checks.check_estimator_tags_renamed,
+    checks.check_valid_tag_types, checks.check_mixin_order,
+], ids=lambda c: c.__name__)
+def test_resnet50_checks_without_training(check):
+    estimator = ResNet50Classifier(**CHECK_PARAMS["ResNet50Classifier"])
+    check(type(estimator).__name__, estimator)

@@ -11,34 +11,38 @@ from ._home import get_data_home
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """A file that can be downloaded: name in the data home, URL, sha256.
+    """A file that can be downloaded: name in the data home, URL, checksum.
 
-    ``sha256`` is None only where no trustworthy checksum is known; the
-    loader then validates the file's content (shapes, keys) instead.
+    ``sha256`` (or ``md5``, where the publisher gives only that) is None only
+    where no trustworthy checksum is known; the loader then validates the
+    file's content (shapes, keys) instead.
     """
 
     filename: str
     url: str
     sha256: str | None = None
+    md5: str | None = None
 
 
-def sha256sum(path, chunk_size=1 << 20):
-    digest = hashlib.sha256()
+def sha256sum(path, chunk_size=1 << 20, algorithm="sha256"):
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(chunk_size), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def _check_sha256(path, expected):
-    if expected is None:
-        return
-    actual = sha256sum(path)
-    if actual != expected:
-        raise OSError(
-            f"{path} is corrupt or not the expected file: sha256 {actual}, expected "
-            f"{expected}. Delete it and load again to re-download."
-        )
+def _check_checksum(path, remote):
+    for algorithm in ("sha256", "md5"):
+        expected = getattr(remote, algorithm)
+        if expected is None:
+            continue
+        actual = sha256sum(path, algorithm=algorithm)
+        if actual != expected:
+            raise OSError(
+                f"{path} is corrupt or not the expected file: {algorithm} {actual}, expected "
+                f"{expected}. Delete it and load again to re-download."
+            )
 
 
 def fetch_file(remote, subdir, data_home=None, download_if_missing=True, timeout=60):
@@ -46,7 +50,7 @@ def fetch_file(remote, subdir, data_home=None, download_if_missing=True, timeout
 
     The file is looked up at ``<data_home>/<subdir>/<filename>``. A download
     goes to a temporary file in the same folder, is checked against the
-    sha256, and only then renamed into place, so an interrupted download
+    checksum, and only then renamed into place, so an interrupted download
     never leaves a half-written file under the final name.
 
     Raises
@@ -59,7 +63,7 @@ def fetch_file(remote, subdir, data_home=None, download_if_missing=True, timeout
     folder = get_data_home(data_home) / subdir
     path = folder / remote.filename
     if path.exists():
-        _check_sha256(path, remote.sha256)
+        _check_checksum(path, remote)
         return path
     if not download_if_missing:
         raise FileNotFoundError(
@@ -78,5 +82,5 @@ def fetch_file(remote, subdir, data_home=None, download_if_missing=True, timeout
                 f"could not download {remote.url} ({exc}). If this machine is offline, "
                 f"download the file elsewhere and place it at {path}"
             ) from exc
-        _check_sha256(tmp, remote.sha256)
+        _check_checksum(tmp, remote)
     return path

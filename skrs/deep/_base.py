@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, check_random_state, column
 from ..utils import atomic_write, streamed_moments
 from ._callbacks import (EpochRecorder, TestAndSaveEveryN, history_from_json,
                          history_to_json)
+from ._augment import make_augmenter, needs_band_std
 from ._data import BatchSequence, EpochOrder, check_input
 from ._device import enable_memory_growth, get_strategy, limit_threads_to_dask_worker
 
@@ -109,11 +110,15 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             x = keras.layers.Normalization(axis=-1, mean=mean, variance=np.square(std),
                                            name="standardize")(x)
         x = self._body(x, regularizer)
-        outputs = keras.layers.Dense(len(self.classes_), activation="softmax", dtype="float32",
-                                     kernel_regularizer=regularizer, name="softmax")(x)
+        outputs = self._head(x, regularizer)
         model = keras.Model(inputs, outputs, name=type(self).__name__)
         model.compile(**self._get_compile_kwargs())
         return model
+
+    def _head(self, x, regularizer):
+        """The output layer: class probabilities."""
+        return keras.layers.Dense(len(self.classes_), activation="softmax", dtype="float32",
+                                  kernel_regularizer=regularizer, name="softmax")(x)
 
     def _policy_name(self):
         if not self.mixed_precision:
@@ -121,8 +126,19 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         import tensorflow as tf
         return "mixed_float16" if tf.config.list_logical_devices("GPU") else "mixed_bfloat16"
 
+    def _eval_batch_size(self):
+        """Samples per prediction / validation batch."""
+        return max(self.batch_size, 256)
+
     def _prepare(self, X):
         """Statistics the network is built with (beyond band mean and std)."""
+
+    def _phases(self, initial_epoch, final_epoch):
+        """(start, stop) epoch ranges, each trained by one ``Model.fit`` call."""
+        return [(initial_epoch, final_epoch)]
+
+    def _begin_phase(self, epoch):
+        """Prepare the model for the phase that starts at ``epoch`` (zero-based)."""
 
     # ----------------------------------------------------------- fit
     def _check_X(self, X, reset):
@@ -139,6 +155,21 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                              f"fitted on samples of shape {self.input_shape_}.")
         return X
 
+    # ----------------------------------------------------------- targets
+    def _check_y(self, y):
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        return y
+
+    def _labelled(self, y):
+        """The target values that must be known classes (all, for a classifier)."""
+        return y
+
+    def _sample_weight(self, y, validation=False):
+        if validation or self.class_weight is None:
+            return None
+        return compute_sample_weight(self.class_weight, y).astype(np.float32)
+
     def _encode(self, y):
         codes = np.searchsorted(self.classes_, y)
         if "sparse" in str(self.loss):
@@ -148,12 +179,12 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     def _split_validation(self, X, y, X_val, y_val):
         if X_val is not None:
             X_val = self._check_X(X_val, reset=False)
-            y_val = column_or_1d(y_val)
+            y_val = self._check_y(y_val)
             if len(X_val) != len(y_val):
                 raise ValueError(f"X_val has {len(X_val)} samples but y_val has {len(y_val)}.")
-            if not np.isin(y_val, self.classes_).all():
-                raise ValueError("y_val has labels not seen in y: "
-                                 f"{np.setdiff1d(y_val, self.classes_).tolist()}")
+            unknown = np.setdiff1d(self._labelled(y_val), self.classes_)
+            if unknown.size:
+                raise ValueError(f"y_val has labels not seen in y: {unknown.tolist()}")
             return X, y, X_val, y_val
         if not self.validation_fraction:
             if self.early_stopping:
@@ -161,7 +192,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                                  "validation_fraction > 0 or pass X_val and y_val to fit.")
             return X, y, None, None
         _, counts = np.unique(y, return_counts=True)
-        stratify = y if counts.min() >= 2 else None
+        stratify = y if y.ndim == 1 and counts.min() >= 2 else None
         train, val = train_test_split(np.arange(len(y)), test_size=self.validation_fraction,
                                       stratify=stratify, random_state=self._seed)
         train, val = np.sort(train), np.sort(val)
@@ -209,17 +240,19 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, X_val, y_val, *, warm, epochs, classes=None, validate=True):
         limit_threads_to_dask_worker()
         X = self._check_X(X, reset=not warm)
-        y = column_or_1d(y, warn=True)
+        y = self._check_y(y)
         if len(X) != len(y):
             raise ValueError(f"X has {len(X)} samples but y has {len(y)}.")
-        check_classification_targets(y)
+        labelled = self._labelled(y)
         if warm:
-            if not np.isin(y, self.classes_).all():
+            if not np.isin(labelled, self.classes_).all():
                 raise ValueError("y has classes the fitted network does not know: "
-                                 f"{np.setdiff1d(y, self.classes_).tolist()}")
+                                 f"{np.setdiff1d(labelled, self.classes_).tolist()}")
         else:
-            self.classes_ = np.unique(y) if classes is None else np.unique(classes)
-            if classes is not None and not np.isin(y, self.classes_).all():
+            if labelled.size == 0:
+                raise ValueError("y has no labelled samples to learn from.")
+            self.classes_ = np.unique(labelled) if classes is None else np.unique(classes)
+            if classes is not None and not np.isin(labelled, self.classes_).all():
                 raise ValueError(f"y has labels outside classes={self.classes_.tolist()}")
             rng = check_random_state(self.random_state)
             self._seed = (self.random_state if isinstance(self.random_state, int)
@@ -232,7 +265,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         else:
             X_train, y_train = X, y
         if not warm and checkpoint is None:
-            if self.standardize:
+            self.__dict__.pop("_band_stats", None)
+            if self.standardize or needs_band_std(self.augment):
                 mean, std = streamed_moments(X_train, per_band=True, batch_size=512)
                 if not np.isfinite(mean).all():
                     bands = np.flatnonzero(~np.isfinite(mean)).tolist()
@@ -254,13 +288,16 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         initial_epoch = len(self.history_.get("loss", []))
         final_epoch = initial_epoch + epochs if warm else epochs
 
-        weights = (compute_sample_weight(self.class_weight, y_train).astype(np.float32)
-                   if self.class_weight is not None else None)
-        train = BatchSequence(X_train, self._encode(y_train), weights,
-                              batch_size=self.batch_size, seed=self._seed, epoch=initial_epoch)
+        augment = make_augmenter(self.augment,
+                                 self._band_stats[1] if hasattr(self, "_band_stats") else None)
+        train = BatchSequence(X_train, self._encode(y_train), self._sample_weight(y_train),
+                              batch_size=self.batch_size, seed=self._seed, epoch=initial_epoch,
+                              augment=augment)
         tester = None
         if X_val is not None:
-            val = BatchSequence(X_val, self._encode(y_val), batch_size=max(self.batch_size, 256))
+            val = BatchSequence(X_val, self._encode(y_val),
+                                self._sample_weight(y_val, validation=True),
+                                batch_size=self._eval_batch_size())
             tester = TestAndSaveEveryN(
                 val, every=self.validation_freq,
                 path=self._ckpt("best.weights.h5") if self.checkpoint_dir else None,
@@ -278,13 +315,20 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                                  on_epoch_saved=self._save_checkpoint if self.checkpoint_dir else None)
         callbacks = ([EpochOrder(train)] + ([tester] if tester else []) + [recorder]
                      + list(self.callbacks or []))
-        if initial_epoch < final_epoch:
-            with strategy.scope(), _seeded(seed):
+        if tester is not None:
+            tester.restore_best_weights = False  # restored below, after the last phase
+        with strategy.scope(), _seeded(seed):
+            for start, stop in self._phases(initial_epoch, final_epoch):
+                if start >= stop:
+                    continue
+                self._begin_phase(start)
                 # shuffle=False: samples are already shuffled per epoch by BatchSequence;
                 # Keras would also reorder batches with Python's global `random`
-                self.model_.fit(train, epochs=final_epoch, initial_epoch=initial_epoch,
+                self.model_.fit(train, epochs=stop, initial_epoch=start,
                                 callbacks=callbacks, verbose=self.verbose, shuffle=False)
-        elif tester is not None and self.restore_best_weights and tester.best_weights:
+                if self.model_.stop_training:
+                    break
+        if tester is not None and self.restore_best_weights and tester.best_weights:
             self.model_.set_weights(tester.best_weights)
         self.n_iter_ = len(self.history_.get("loss", []))
         self.best_epoch_ = (None if tester is None or tester.best_epoch is None
@@ -319,7 +363,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                 f"({', '.join(differs)} differ); resume with the same estimator and data, or "
                 "use an empty directory.")
         self._seed = state["seed"]
-        if self.standardize:
+        if state["band_stats"] is not None:
             self._band_stats = tuple(np.asarray(v, dtype=np.float32) for v in state["band_stats"])
         self.history_ = history_from_json(state["history"])
         state["model_path"] = self._ckpt(state["model_file"])
@@ -335,7 +379,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
             "epoch": epoch + 1, "model_file": model_file, "seed": self._seed,
             "fingerprint": self._ckpt_fingerprint,
             "history": history_to_json(self.history_),
-            "band_stats": [s.tolist() for s in self._band_stats] if self.standardize else None,
+            "band_stats": ([s.tolist() for s in self._band_stats]
+                           if hasattr(self, "_band_stats") else None),
             "best_epoch": tester.best_epoch if tester else None,
             "best_score": list(tester.best_score) if tester and tester.best_score else None,
             "since_best": tester._since_best if tester else 0,
@@ -352,7 +397,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         limit_threads_to_dask_worker()
         X = self._check_X(X, reset=False)
-        batches = BatchSequence(X, batch_size=max(self.batch_size, 256))
+        batches = BatchSequence(X, batch_size=self._eval_batch_size())
         return self.model_.predict(batches, verbose=0)
 
     def predict_proba(self, X):
@@ -380,7 +425,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples,)
         """
         check_is_fitted(self, "model_")
-        return self.classes_[np.argmax(self._predict_raw(X), axis=1)]
+        return self.classes_[np.argmax(self._predict_raw(X), axis=-1)]
 
     # ----------------------------------------------------------- persistence
     def save(self, path):

@@ -7,7 +7,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_array
 
-from ..preprocessing import LazyWindows
+from ..utils import LazyArray
 
 
 def check_input(X, *, min_ndim=2, max_ndim=4):
@@ -20,7 +20,7 @@ def check_input(X, *, min_ndim=2, max_ndim=4):
         raise TypeError(
             "skrs deep classifiers need dense input (band values or pixel windows); "
             "got a sparse matrix. Convert it with X.toarray() if it fits in memory.")
-    if isinstance(X, LazyWindows):
+    if isinstance(X, LazyArray):
         if len(X) == 0:
             raise ValueError("Found array with 0 sample(s) (shape=(0, ...)); "
                              "a minimum of 1 is required.")
@@ -59,13 +59,20 @@ class BatchSequence(keras.utils.PyDataset):
         None keeps the input order (prediction, evaluation).
     epoch : int
         The epoch the first pass belongs to.
+    augment : callable, default=None
+        ``augment(x, rng, *maps)`` applied to each training batch, with a
+        generator drawn from ``(seed, epoch, batch)``; label tiles
+        ``y`` of shape (n, rows, cols) and their per-pixel weights are
+        passed as maps, so they move with the pixels.
     """
 
-    def __init__(self, X, y=None, sample_weight=None, *, batch_size, seed=None, epoch=0):
+    def __init__(self, X, y=None, sample_weight=None, *, batch_size, seed=None, epoch=0,
+                 augment=None):
         super().__init__()
         self.X, self.y, self.sample_weight = X, y, sample_weight
         self.batch_size = int(batch_size)
         self.seed = seed
+        self.augment = augment
         self.set_epoch(epoch)
 
     def set_epoch(self, epoch):
@@ -89,9 +96,18 @@ class BatchSequence(keras.utils.PyDataset):
         x = check_batch(np.asarray(self.X[idx], dtype=np.float32), start)
         if self.y is None:
             return (x,)
-        if self.sample_weight is None:
-            return x, self.y[idx]
-        return x, self.y[idx], self.sample_weight[idx]
+        y = self.y[idx]
+        w = None if self.sample_weight is None else self.sample_weight[idx]
+        if self.augment is not None and self.seed is not None:
+            rng = np.random.default_rng([self.seed, self.epoch, i])
+            maps = [a for a in (y, w) if a is not None and a.ndim >= 3]
+            if maps:
+                x, *maps = self.augment(x, rng, *maps)
+                y = maps[0] if y.ndim >= 3 else y
+                w = maps[-1] if w is not None and w.ndim >= 3 else w
+            else:
+                x = self.augment(x, rng)
+        return (x, y) if w is None else (x, y, w)
 
 
 class EpochOrder(keras.callbacks.Callback):

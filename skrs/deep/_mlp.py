@@ -40,7 +40,7 @@ class SpectralMLPClassifier(BaseDeepClassifier):
                  epochs=100, batch_size=64, optimizer="adam", learning_rate=1e-3, momentum=0.0,
                  lr_decay=0.0, loss="categorical_crossentropy", l2=0.0, class_weight=None,
                  standardize=True, validation_fraction=0.0, validation_freq=1,
-                 early_stopping=False, n_iter_no_change=10, restore_best_weights=True,
+                 augment=None, early_stopping=False, n_iter_no_change=10, restore_best_weights=True,
                  checkpoint_dir=None, history_csv=None, distribute=None, mixed_precision=False,
                  warm_start=False, random_state=None, verbose=0, callbacks=None):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -58,6 +58,7 @@ class SpectralMLPClassifier(BaseDeepClassifier):
         self.standardize = standardize
         self.validation_fraction = validation_fraction
         self.validation_freq = validation_freq
+        self.augment = augment
         self.early_stopping = early_stopping
         self.n_iter_no_change = n_iter_no_change
         self.restore_best_weights = restore_best_weights

@@ -29,6 +29,12 @@ TRAINING_PARAMETERS = """\
         ``validation_freq`` epochs (or pass ``X_val, y_val`` to ``fit``).
     validation_freq : int, default=1
         Evaluate every N epochs (the lecture's ``TestAndSaveEveryN``).
+    augment : None, True, dict, Augment or callable, default=None
+        Training-time augmentation, drawn afresh for every batch and never
+        applied at predict time (see :class:`Augment`): ``True`` flips and
+        rotates windows and patches by multiples of 90 degrees; a dict
+        such as ``{"translate": 2, "noise": 0.05}`` sets Augment's
+        parameters. Deterministic under ``random_state``.
     early_stopping : bool, default=False
         Stop after ``n_iter_no_change`` evaluations without a better
         validation accuracy; needs validation data.

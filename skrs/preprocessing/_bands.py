@@ -4,16 +4,16 @@ import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
-from ._lazy import LazyWindows
+from ..utils import LazyArray
 
 
 def validate_bands(estimator, X, reset):
     """Validate X whose last axis holds bands; record or check the band count.
 
     X may be a 2-D table (n_samples, n_bands), an N-D array such as windows
-    (n, k, k, n_bands), or :class:`LazyWindows` (left lazy). Returns X.
+    (n, k, k, n_bands), or :class:`LazyWindows` or another :class:`LazyArray` (left lazy). Returns X.
     """
-    if isinstance(X, LazyWindows):
+    if isinstance(X, LazyArray):
         n_bands = X.shape[-1]
     elif getattr(X, "ndim", 2) == 2:
         return validate_data(estimator, X, reset=reset, dtype=[np.float64, np.float32])
@@ -32,8 +32,8 @@ def validate_bands(estimator, X, reset):
 
 
 def apply_bands(X, function, n_bands=None):
-    """Apply a batch function to an array, or lazily to LazyWindows.
+    """Apply a batch function to an array, or lazily to a LazyArray.
 
     ``n_bands`` is the band count of the function's output (default: unchanged).
     """
-    return X.map(function, n_bands) if isinstance(X, LazyWindows) else function(X)
+    return X.map(function, n_bands) if isinstance(X, LazyArray) else function(X)

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ..utils import LazyArray
+
 
 def _reflect(index, length):
     """numpy.pad 'reflect' indexing: -1 -> 1, length -> length - 2, repeated."""
@@ -12,7 +14,7 @@ def _reflect(index, length):
     return np.where(index >= length, period - index, index)
 
 
-class LazyWindows:
+class LazyWindows(LazyArray):
     """k x k windows around pixels, gathered from the source images per batch.
 
     Holds only a reference to the images and the pixel index, so n windows
@@ -58,8 +60,6 @@ class LazyWindows:
            [ 8.,  9., 10.]], dtype=float32)
     """
 
-    ndim = 4
-
     def __init__(self, images, index, size, padding="reflect", dtype=np.float32, transforms=(),
                  n_bands=None, scene=None):
         self.images = images
@@ -74,9 +74,6 @@ class LazyWindows:
     @property
     def shape(self):
         return (len(self.index), self.size, self.size, self.n_bands)
-
-    def __len__(self):
-        return len(self.index)
 
     def __repr__(self):
         return f"LazyWindows(shape={self.shape}, dtype={self.dtype}, padding={self.padding!r})"
@@ -107,31 +104,11 @@ class LazyWindows:
         out = out.astype(self.dtype, copy=False)
         if self.padding == "constant" and outside.any():
             out[outside] = 0
-        for transform in self.transforms:
-            out = transform(out)
         return out
 
-    def __getitem__(self, key):
-        if isinstance(key, tuple):
-            return self[key[0]][(slice(None),) + key[1:]]
-        if isinstance(key, (int, np.integer)):
-            return self._gather(self.index[[key]])[0]
-        return self._gather(self.index[key])
+    def _read(self, positions):
+        return self._gather(self.index[positions])
 
-    def __array__(self, dtype=None, copy=None):
-        out = self._gather(self.index)
-        return out if dtype is None else out.astype(dtype, copy=False)
-
-    def iter_batches(self, batch_size=1024):
-        """Yield consecutive batches of gathered windows."""
-        for start in range(0, len(self), batch_size):
-            yield self[start:start + batch_size]
-
-    def map(self, transform, n_bands=None):
-        """Return windows with ``transform`` applied to every gathered batch.
-
-        ``n_bands`` is the band count after the transform (default: unchanged).
-        """
+    def _with_transforms(self, transforms, n_bands):
         return LazyWindows(self.images, self.index, self.size, self.padding, self.dtype,
-                           self.transforms + (transform,),
-                           self.n_bands if n_bands is None else n_bands, scene=self.scene)
+                           transforms, n_bands, scene=self.scene)
