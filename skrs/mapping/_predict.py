@@ -300,6 +300,8 @@ def _map_dask(plan, cube, mask, nodata, fill_value, dtype, n_outputs):
 
 
 _PARAMS_DOC = """
+    Parameters
+    ----------
     estimator : fitted estimator or Pipeline
         Any fitted skrs pipeline. If it holds a :class:`~skrs.datasets.Scene`
         (``PixelSpectra(scene)``, ``WindowExtractor(scene)``), that scene is
@@ -337,6 +339,7 @@ _PARAMS_DOC = """
         Print progress every 10 s for long runs (numpy and raster inputs;
         on dask, use dask's own diagnostics).
     log : callable, default=print
+        Where progress lines go.
 """
 
 
