@@ -7,8 +7,8 @@ import numpy as np
 class LazyArray:
     """Base of skrs's lazy sample arrays: ``X[i:j]`` reads just those samples.
 
-    Subclasses define ``shape``, ``_read(key)`` for an integer array or slice
-    of sample positions, and ``_with_transforms(transforms, n_bands)``; every
+    Subclasses define ``shape``, ``_read(positions)`` (an integer array of
+    sample positions), and ``_with_transforms(transforms, n_bands)``; every
     lazy array then indexes, iterates in batches, materialises with
     ``numpy.asarray`` and maps batch functions (``map``) the same way, so
     transformers and the deep estimators accept any of them.
