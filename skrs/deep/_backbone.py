@@ -88,14 +88,21 @@ def resnet50_backbone(input_shape, weights=None, rgb_bands=(0, 1, 2)):
                                 "the path of a ResNet-50 (no top) weights file")
     n_bands = input_shape[-1]
     if weights is None or (n_bands == 3 and tuple(rgb_bands) == (0, 1, 2)):
-        return _resnet50(tuple(input_shape), weights)
-    rgb = _resnet50(tuple(input_shape[:2]) + (3,), weights)
-    backbone = _resnet50(tuple(input_shape), None)
-    for source, target in zip(rgb.layers, backbone.layers):
-        values = source.get_weights()
-        if source.name == "conv1_conv":
-            values[0] = adapt_first_conv(values[0], n_bands, rgb_bands)
-        target.set_weights(values)
+        backbone = _resnet50(tuple(input_shape), weights)
+    else:
+        rgb = _resnet50(tuple(input_shape[:2]) + (3,), weights)
+        backbone = _resnet50(tuple(input_shape), None)
+        for source, target in zip(rgb.layers, backbone.layers):
+            values = source.get_weights()
+            if source.name == "conv1_conv":
+                values[0] = adapt_first_conv(values[0], n_bands, rgb_bands)
+            target.set_weights(values)
+    for layer in backbone.layers:
+        # Keras's 0.99 leaves the moving statistics (used at predict time) far
+        # from the batch statistics for fits of a few hundred steps; 0.9
+        # settles within them, as in PatchCNNClassifier
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.momentum = 0.9
     return backbone
 
 

@@ -147,7 +147,9 @@ class ResNet50Classifier(FreezeSchedule, BaseDeepClassifier):
         The input's red, green and blue bands, for pretrained weights.
     trainable_batchnorm : bool, default=True
         Train the BatchNorm layers (the tutorial), even while the rest of
-        the backbone is frozen; False keeps them in inference mode.
+        the backbone is frozen; False keeps them in inference mode. Their
+        momentum is 0.9 (Keras: 0.99), so the moving statistics used at
+        predict time settle within short fine-tuning runs.
     freeze_epochs : int, default=0
         Train only the head (and BatchNorm, if trainable) for this many
         epochs, then unfreeze the backbone and train everything (the
