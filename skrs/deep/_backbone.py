@@ -119,6 +119,24 @@ def set_backbone_trainable(backbone, trainable, batchnorm_trainable=True):
     return changed
 
 
+def resnet50_on(x, shape, estimator, size=None):
+    """Resize ``x`` (``shape``: rows, cols, bands) for ResNet-50 and build its backbone.
+
+    ``size`` (rows, cols) defaults to the input's, enlarged to 32 where
+    smaller. The backbone takes the estimator's ``weights`` and ``rgb_bands``,
+    and starts frozen when its ``freeze_epochs`` is set. Returns ``(x, backbone)``.
+    """
+    rows, cols, bands = shape
+    size = tuple(size) if size is not None else (max(rows, MIN_SIZE), max(cols, MIN_SIZE))
+    if min(size) < MIN_SIZE:
+        raise ValueError(f"input size {size} is below ResNet-50's minimum of {MIN_SIZE}")
+    if size != (rows, cols):
+        x = keras.layers.Resizing(*size, interpolation="bilinear", name="resize")(x)
+    backbone = resnet50_backbone(size + (bands,), estimator.weights, estimator.rgb_bands)
+    set_backbone_trainable(backbone, not estimator.freeze_epochs, estimator.trainable_batchnorm)
+    return x, backbone
+
+
 class FreezeSchedule:
     """Mixin: the ResNet-50 (the model's ``"resnet50"`` layer) is frozen for the
     first ``freeze_epochs`` epochs, then trained with the rest (recompiled once)."""

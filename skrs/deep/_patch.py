@@ -3,7 +3,7 @@ a small CNN and a transfer-learned ResNet-50."""
 
 import keras
 
-from ._backbone import MIN_SIZE, FreezeSchedule, resnet50_backbone, set_backbone_trainable
+from ._backbone import FreezeSchedule, resnet50_on
 from ._base import BaseDeepClassifier
 from ._params import document
 
@@ -215,18 +215,9 @@ class ResNet50Classifier(FreezeSchedule, BaseDeepClassifier):
         self.callbacks = callbacks
 
     def _body(self, x, regularizer):
-        x, (rows, cols, bands) = as_image(x, self.input_shape_)
-        if self.input_size is not None:
-            size = (int(self.input_size),) * 2
-        else:
-            size = (max(rows, MIN_SIZE), max(cols, MIN_SIZE))
-        if min(size) < MIN_SIZE:
-            raise ValueError(f"input_size={self.input_size} is below ResNet-50's minimum "
-                             f"of {MIN_SIZE}")
-        if size != (rows, cols):
-            x = keras.layers.Resizing(*size, interpolation="bilinear", name="resize")(x)
-        backbone = resnet50_backbone(size + (bands,), self.weights, self.rgb_bands)
-        set_backbone_trainable(backbone, not self.freeze_epochs, self.trainable_batchnorm)
+        x, shape = as_image(x, self.input_shape_)
+        size = None if self.input_size is None else (int(self.input_size),) * 2
+        x, backbone = resnet50_on(x, shape, self, size)
         x = backbone(x)
         x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
         if self.dropout:

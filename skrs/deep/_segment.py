@@ -6,7 +6,7 @@ from sklearn.utils import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._backbone import MIN_SIZE, FreezeSchedule, resnet50_backbone, set_backbone_trainable
+from ._backbone import FreezeSchedule, resnet50_on
 from ._base import BaseDeepClassifier
 from ._params import document
 from ._patch import as_image, conv_block
@@ -222,12 +222,8 @@ class FCNSegmenter(FreezeSchedule, BaseDeepClassifier):
         return x
 
     def _fcn(self, x, shape, regularizer):
-        rows, cols, bands = shape
-        size = (max(rows, MIN_SIZE), max(cols, MIN_SIZE))
-        if size != (rows, cols):
-            x = keras.layers.Resizing(*size, interpolation="bilinear", name="resize")(x)
-        backbone = resnet50_backbone(size + (bands,), self.weights, self.rgb_bands)
-        set_backbone_trainable(backbone, not self.freeze_epochs, self.trainable_batchnorm)
+        rows, cols, _ = shape
+        x, backbone = resnet50_on(x, shape, self)
         features = keras.Model(backbone.inputs, [backbone.get_layer(n).output for n in _FCN_SKIPS],
                                name="resnet50")
         n_classes = len(self.classes_)

@@ -62,8 +62,8 @@ def predict_segmentation_map(segmenter, image, *, overlap=0.5, batch_size=16,
         raise ValueError(f"the image has {extractor.n_bands_} bands, but the segmenter was "
                          f"fitted on {shape[2]}")
     tiles = extractor.transform(image)
-    layout = extractor.layout(image)
-    stitcher = Stitcher(extractor._shapes(image), shape[0])
+    layout = tiles.layout
+    stitcher = Stitcher([im.shape[:2] for im in tiles.images], shape[0])
     for start in range(0, len(tiles), int(batch_size)):
         proba = segmenter.predict_proba(tiles[start:start + batch_size])
         stitcher.add(np.asarray(proba, dtype=np.float32), layout[start:start + batch_size])
