@@ -65,7 +65,7 @@ class DeepThroughput:
     params = MODELS
     param_names = ["model"]
     timeout = 600
-    N_TRAIN = 2_000 if PROFILE == "fast" else 10_000
+    N_TRAIN = 1_000 if PROFILE == "fast" else 10_000
 
     def setup(self, model):
         scene = synthetic_cube((145, 145, 200))
@@ -91,7 +91,7 @@ class DeepSceneMemory:
     param_names = ["model", "windows"]
     timeout = 1800
     if PROFILE == "fast":
-        SHAPE, N_TRAIN, N_PREDICT = (300, 300, 100), 2_000, 20_000
+        SHAPE, N_TRAIN, N_PREDICT = (300, 300, 100), 1_000, 10_000
     else:
         SHAPE, N_TRAIN, N_PREDICT = (1417, 614, 220), 33_000, 300_000
 

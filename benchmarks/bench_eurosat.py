@@ -21,7 +21,7 @@ from .common import PROFILE
 
 FULL = PROFILE == "full"
 CONFIG = {
-    "patch_cnn": {"epochs": 30 if FULL else 4},
+    "patch_cnn": {"epochs": 30 if FULL else 2},
     "resnet50": {"epochs": 5 if FULL else 1},
 }
 

@@ -61,3 +61,59 @@ class WindowExtraction:
         return N_PIXELS * size * size * SHAPE[2] * 4 / 1e9
 
     track_materialised_gb.unit = "GB"
+
+
+class WindowRatioToMaterialised:
+    """Lazy windows over the materialised array, measured side by side in one
+    process (alternating, best of 3), so the figures are ratios:
+
+    - ``track_time_ratio``: seconds of one lazy pass / one materialised pass;
+    - ``track_peak_memory_ratio``: peak bytes numpy allocates during a
+      materialised pass / during a lazy pass (``tracemalloc``, which sees
+      numpy's buffers but not the cube both share).
+    """
+
+    params = [5, 9]
+    param_names = ["size"]
+    timeout = 600
+    number = repeat = 1
+
+    def setup(self, size):
+        self.bench = WindowExtraction()
+        self.bench.setup(size, "lazy")
+
+    def _seconds(self, size, method):
+        import time
+
+        start = time.perf_counter()
+        self.bench._one_pass(size, method)
+        return time.perf_counter() - start
+
+    def _peak_bytes(self, size, method):
+        import tracemalloc
+
+        tracemalloc.start()  # traced separately: tracing slows every allocation
+        try:
+            self.bench._one_pass(size, method)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    def _ratios(self, size):
+        seconds = {"lazy": [], "materialised": []}
+        for _ in range(3):
+            for method in seconds:
+                seconds[method].append(self._seconds(size, method))
+        peak = {method: self._peak_bytes(size, method) for method in seconds}
+        return (min(seconds["lazy"]) / min(seconds["materialised"]),
+                peak["materialised"] / peak["lazy"])
+
+    def track_time_ratio(self, size):
+        return self._ratios(size)[0]
+
+    track_time_ratio.unit = "lazy / materialised"
+
+    def track_peak_memory_ratio(self, size):
+        return self._ratios(size)[1]
+
+    track_peak_memory_ratio.unit = "materialised / lazy"

@@ -14,12 +14,9 @@ backbone frozen for the first epochs. Both are ordinary scikit-learn
 classifiers: ``fit``, ``predict``, ``score``, pipelines and searches.
 
 Set ``SKRS_EXAMPLES_FAST=1`` for a quick run (fewer classes and epochs).
-Files are written to the folder given as the first argument.
 """
 
 import os
-import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -29,7 +26,6 @@ from skrs.metrics import classification_report
 from skrs.plot import plot_confusion_matrix, plot_history
 
 FAST = os.environ.get("SKRS_EXAMPLES_FAST") == "1"
-out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 
 train = load_eurosat("train", split=(80, 0, 20))
 test = load_eurosat("test", split=(80, 0, 20))
@@ -62,7 +58,7 @@ plot_confusion_matrix(y_test, cnn.predict(X_test), labels=np.arange(len(names)),
                       class_names=names, ax=right,
                       title=f"EuroSAT test patches, OA {report.overall_accuracy:.3f}")
 fig.tight_layout()
-fig.savefig(out / "eurosat_patch_cnn.png", dpi=100)
+plt.show()
 
 # %%
 # ResNet-50, the tutorial's network

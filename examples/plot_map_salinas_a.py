@@ -9,11 +9,12 @@ streams blocks of rows through the pipeline. The map is drawn beside the
 ground truth, and written as a GeoTIFF with a colour table when rasterio
 (the ``geo`` extra) is installed.
 
-Run with ``SKRS_DATA`` pointing at the data home; files are written to the
-folder given as the first argument (default: the current folder).
+Run with ``SKRS_DATA`` pointing at the data home; the GeoTIFF is written to
+the folder given as the first argument (default: a new temporary folder).
 """
 
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from skrs.model_selection import SpatialBlockKFold, spatial_train_test_split
 from skrs.preprocessing import BandNormalizer, PixelSpectra
 from skrs.svm import LibSVMClassifier
 
-out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
+out = Path(sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp())
 scene = load_salinas_a()
 coords, y = scene.labelled_pixels()
 train, test = spatial_train_test_split(coords, y, train_size=0.5, block_size=8, random_state=0)
@@ -53,11 +54,13 @@ print(f"map of {labels.size} pixels; agrees with the ground truth on {agree:.1%}
       "pixels (training pixels included)")
 
 try:
-    from skrs.plot import plot_maps, save_figure
+    import matplotlib.pyplot as plt
+
+    from skrs.plot import plot_maps
 
     fig = plot_maps([scene.gt, labels], scene.class_names,
                     titles=["ground truth", f"SVM map (test OA {report.overall_accuracy:.3f})"])
-    print("wrote", save_figure(fig, out / "salinas_a_map.png"))
+    plt.show()
 except ImportError:
     print("matplotlib is not installed: no figure (pip install 'skrs[plot]')")
 

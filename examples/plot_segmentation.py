@@ -16,14 +16,12 @@ and OA with and without the ISPRS eroded boundaries.
    channel, tiles cut from the left half train, the right half is mapped
    (a spatially disjoint split).
 
-Set ``SKRS_EXAMPLES_FAST=1`` for a quick run. Files are written to the
-folder given as the first argument.
+Set ``SKRS_EXAMPLES_FAST=1`` for a quick run.
 """
 
 import os
-import sys
-from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from skrs.datasets import Scene, load_salinas_a, make_synthetic_scene
@@ -34,7 +32,6 @@ from skrs.plot import plot_maps
 from skrs.preprocessing import NDVI, PatchExtractor, stack_bands
 
 FAST = os.environ.get("SKRS_EXAMPLES_FAST") == "1"
-out = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
 
 # %%
 # Synthetic scenes, split by tile id
@@ -83,4 +80,4 @@ for radius in (None, 3):
 # of the ground truth are black; the map labels every pixel).
 fig = plot_maps([truth, right_map], scene.class_names,
                 titles=["ground truth (right half)", "FCN segmenter, stitched tiles"])
-fig.savefig(out / "salinas_a_segmentation.png", dpi=100)
+plt.show()

@@ -99,7 +99,8 @@ def plot_maps(maps, class_names, titles=None, height=4.5):
     titles = list(titles) if titles is not None else [None] * len(maps)
     rows, cols = maps[0].shape
     width = height * cols / rows * len(maps) + 2.5
-    fig, axes = plt.subplots(1, len(maps), figsize=(width, height), squeeze=False)
+    fig, axes = plt.subplots(1, len(maps), figsize=(width, height), squeeze=False,
+                             layout="constrained")  # room for the legend's long names
     for k, (ax, labels, title) in enumerate(zip(axes[0], maps, titles)):
         plot_class_map(labels, class_names, ax=ax, title=title, legend=k == len(maps) - 1)
     return fig
