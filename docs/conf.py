@@ -9,7 +9,10 @@ import skrs
 ROOT = Path(__file__).resolve().parents[1]
 # The gallery runs every example; fast mode keeps epochs and data small.
 os.environ.setdefault("SKRS_EXAMPLES_FAST", "1")
-os.environ.setdefault("SKRS_DATA", str(ROOT.parent / "shared" / "data"))
+# sphinx-gallery runs each example from its own folder: a relative data home
+# (SKRS_DATA=../shared/data, as in the README) is made absolute here first.
+os.environ["SKRS_DATA"] = str(Path(os.environ.get("SKRS_DATA", ROOT.parent / "shared" / "data"))
+                              .expanduser().resolve())
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 project = "skrs"

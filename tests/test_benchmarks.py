@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not Path(ASV).exists(), reason="asv not installe
 
 def _asv(tmp_path, *args, timeout=300):
     env = dict(os.environ, HOME=str(tmp_path), SKRS_BENCH_PROFILE="fast",
-               SKRS_DATA=str(get_data_home()))
+               SKRS_DATA=str(get_data_home().resolve()))
     result = subprocess.run([ASV, *args], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=timeout)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]

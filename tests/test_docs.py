@@ -24,7 +24,7 @@ def test_docs_build_warning_free_with_examples(tmp_path):
             get_data_home() / "eurosat_rgb").is_dir():
         pytest.skip("the examples need salinasA/ and eurosat_rgb/ in the data home")
     env = dict(os.environ, SKRS_EXAMPLES_FAST="1", MPLBACKEND="Agg",
-               SKRS_DATA=str(get_data_home()))
+               SKRS_DATA=str(get_data_home().resolve()))
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q",
          str(REPO / "docs"), str(tmp_path / "html")],

@@ -225,15 +225,19 @@ def test_bad_input_errors(scene, pixel_model):
         predict_map(make_pipeline(PixelSpectra(scene), LogisticRegression()), scene)
 
 
-def test_salinas_a_map_example_renders_its_figure(salinas_a, tmp_path, monkeypatch, capsys):
+def test_salinas_a_map_example_writes_its_geotiff(salinas_a, tmp_path, monkeypatch, capsys):
     import runpy
     import sys
     from pathlib import Path
 
     pytest.importorskip("matplotlib")
+    pytest.importorskip("rasterio")
+    from skrs.datasets import load_geotiff
+
     example = Path(__file__).resolve().parents[1] / "examples" / "plot_map_salinas_a.py"
     monkeypatch.setattr(sys, "argv", [str(example), str(tmp_path)])
     runpy.run_path(str(example), run_name="__main__")
-    assert (tmp_path / "salinas_a_map.png").read_bytes()[:4] == b"\x89PNG"
+    written = load_geotiff(tmp_path / "salinas_a_map.tif")
+    assert written.cube.shape[:2] == salinas_a.gt.shape
     printed = capsys.readouterr().out
     assert "spatially disjoint test split: OA 0.9" in printed and "map of 7138 pixels" in printed
