@@ -100,7 +100,7 @@ print(f"spatially disjoint split ({len(train)} / {len(test)} points): "
 # a raster (row 0 northernmost) with its affine transform, ready for
 # :func:`~skrs.datasets.write_label_raster`.
 labels, transform = points_to_grid(grid.coords, dnn.predict(features.transform(grid.X)))
-print(f"map {labels.shape}, pixel size {transform.a} m")
+print(f"map {labels.shape}, pixel size {transform.a:g} m")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
