@@ -29,7 +29,7 @@ extensions = [
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
-                    "auto_examples/*.zip", "auto_examples/*.md5", "api/generated/*.examples"]
+                    "auto_examples/*.zip", "auto_examples/*.md5"]
 autosummary_generate = True
 templates_path = ["_templates"]
 autodoc_typehints = "none"
@@ -49,7 +49,6 @@ sphinx_gallery_conf = {
     "plot_gallery": os.environ.get("SKRS_DOCS_RUN_EXAMPLES", "1") == "1",
     "abort_on_example_error": True,
 }
-
 
 
 # ---------------------------------------------------------------- API reference
