@@ -67,19 +67,6 @@ API_MODULES = {
 }
 
 
-def _public_names(module_name):
-    import importlib
-    import inspect
-
-    module = importlib.import_module(module_name)
-    names = getattr(module, "__all__", None)
-    if names is None:
-        names = [n for n, obj in vars(module).items()
-                 if not n.startswith("_") and inspect.isfunction(obj)
-                 and obj.__module__ == module_name]
-    return sorted(names)
-
-
 def _write_api(srcdir):
     import importlib
 
@@ -87,7 +74,7 @@ def _write_api(srcdir):
     seen = set()  # a name re-exported by a second module is listed once, where it is first
     for module_name, title in API_MODULES.items():
         module = importlib.import_module(module_name)
-        names = [n for n in _public_names(module_name) if id(getattr(module, n)) not in seen]
+        names = [n for n in sorted(module.__all__) if id(getattr(module, n)) not in seen]
         seen.update(id(getattr(module, n)) for n in names)
         heading = f":mod:`{module_name}`: {title}"
         lines += [heading, "-" * len(heading), "", f".. automodule:: {module_name}",

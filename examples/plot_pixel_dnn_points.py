@@ -70,8 +70,8 @@ features = make_pipeline(NDVI(nir=51, red=29, mode="append"), BandNormalizer()).
 dnn = SpectralMLPClassifier(hidden_layer_sizes=(256, 128), epochs=EPOCHS, random_state=0)
 dnn.fit(features.transform(X_train), y_train,
         X_val=features.transform(X_val), y_val=y_val)
-report = classification_report(y_test, dnn.predict(features.transform(X_test)),
-                               class_names=scene.class_names)
+y_pred = dnn.predict(features.transform(X_test))
+report = classification_report(y_test, y_pred, class_names=scene.class_names)
 print("test points (random 75/12/13 split, the tutorial's):")
 print(report)
 
@@ -108,7 +108,7 @@ from skrs.plot import plot_confusion_matrix, plot_history, plot_maps  # noqa: E4
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
 plot_history(dnn.history_, ax=left, title="training and validation points")
-plot_confusion_matrix(y_test, dnn.predict(features.transform(X_test)),
+plot_confusion_matrix(y_test, y_pred,
                       labels=np.arange(1, scene.n_classes + 1), class_names=scene.class_names,
                       ax=right, title=f"test points, OA {report.overall_accuracy:.3f}")
 fig.tight_layout()

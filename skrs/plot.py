@@ -11,6 +11,9 @@ import numpy as np
 
 from .utils import class_colors  # noqa: F401  (re-exported: the figures' colours)
 
+__all__ = ["plot_class_map", "plot_maps", "plot_history", "plot_confusion_matrix",
+           "save_figure"]
+
 
 def _pyplot():
     try:
