@@ -71,7 +71,7 @@ class DeepThroughput:
         scene = synthetic_cube((145, 145, 200))
         coords, y = scene.labelled_pixels()
         pick = np.random.default_rng(0).choice(len(y), self.N_TRAIN, replace=False)
-        self.X = WindowExtractor(scene, size=9).fit_transform(coords[pick])
+        self.X = WindowExtractor(size=9).fit_transform(coords[pick])
         self.y = y[pick]
 
     def track_train_samples_per_s(self, model):
@@ -107,7 +107,7 @@ class DeepSceneMemory:
         self.coords, self.y = coords, y
 
     def peakmem_fit_then_predict_scene(self, model, windows):
-        extractor = WindowExtractor(self.scene, size=9).fit(self.coords)
+        extractor = WindowExtractor(size=9).fit(self.coords)
         X_train = extractor.transform(self.coords[self.train])
         X_predict = extractor.transform(self.coords[self.predict])
         if windows == "materialised":

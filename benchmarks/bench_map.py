@@ -66,12 +66,12 @@ def fit_pixel_model():
     cube, gt = _tile_rows(0, 200)
     scene = Scene(cube[:, :200], gt[:, :200])
     coords, y = scene.labelled_pixels()
-    return make_pipeline(PixelSpectra(scene), BandNormalizer(), LogisticRegression(max_iter=500)
+    return make_pipeline(PixelSpectra(), BandNormalizer(), LogisticRegression(max_iter=500)
                          ).fit(coords, y)
 
 
 def map_tile(path, model, method):
-    from skrs.datasets import open_geotiff
+    from skrs.io import open_geotiff
     from skrs.mapping import predict_map
 
     raster = open_geotiff(path)

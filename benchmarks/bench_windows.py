@@ -9,7 +9,7 @@ import tracemalloc
 
 import numpy as np
 
-from skrs.datasets import Scene
+from skrs.datasets import PixelSamples, Scene
 from skrs.preprocessing import WindowExtractor
 
 from .common import PROFILE
@@ -24,13 +24,14 @@ def _scene_and_coords():
     cube = rng.random(SHAPE, dtype=np.float32)
     coords = np.column_stack([rng.integers(0, SHAPE[0], N_PIXELS),
                               rng.integers(0, SHAPE[1], N_PIXELS)])
-    return Scene(cube), coords
+    scene = Scene(cube)
+    return scene, PixelSamples(scene, coords)
 
 
 def _materialised(scene, coords, size):
     half = size // 2
     padded = np.pad(scene.cube, ((half, half), (half, half), (0, 0)), mode="reflect")
-    return np.stack([padded[r:r + size, c:c + size] for r, c in coords])
+    return np.stack([padded[r:r + size, c:c + size] for r, c in np.asarray(coords)])
 
 
 class WindowExtraction:
@@ -40,7 +41,7 @@ class WindowExtraction:
 
     def setup(self, size, method):
         self.scene, self.coords = _scene_and_coords()
-        self.extractor = WindowExtractor(self.scene, size=size).fit(self.coords)
+        self.extractor = WindowExtractor(size=size).fit(self.coords)
 
     def _one_pass(self, size, method):
         """Every window once, batch by batch, as a training epoch reads them."""

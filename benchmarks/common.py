@@ -19,7 +19,7 @@ def salinas_a_spectra():
 
     scene = load_salinas_a(download_if_missing=False)
     coords, y = scene.labelled_pixels()
-    X = PixelSpectra(scene, dtype=np.float64).fit_transform(coords)
+    X = PixelSpectra(dtype=np.float64).fit_transform(coords)
     X_train, X_test, y_train, y_test = train_test_split(X, y, train_size=0.5, stratify=y,
                                                         random_state=0)
     scaler = BandNormalizer().fit(X_train)

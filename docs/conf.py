@@ -55,7 +55,8 @@ sphinx_gallery_conf = {
 # Written from each public module's __all__ at every build, so no public name
 # can be missing from it.
 API_MODULES = {
-    "skrs.datasets": "Scenes, benchmark loaders and file formats",
+    "skrs.datasets": "Rasters, pixel samples, scenes and benchmark data sets",
+    "skrs.io": "File formats: GeoTIFF rasters and maps, LIBSVM files, point tables, HDF5 windows",
     "skrs.preprocessing": "From pixels to features: windows, spectra, indices, patches",
     "skrs.svm": "LIBSVM support vector machines",
     "skrs.deep": "Keras classifiers and segmenters",

@@ -5,8 +5,9 @@ A grid search on a dask cluster
 The lecture tunes the SVM's gamma and C with a parallel grid search: every
 (candidate, fold) fit is independent. :func:`skrs.model_selection.search_on_dask`
 runs any scikit-learn search on a dask cluster -- here an in-process
-``LocalCluster`` of two single-threaded workers -- shipping the scene to
-each worker once and fitting the pipeline's first steps once per fold.
+``LocalCluster`` of two single-threaded workers -- sending the samples
+(and the scene they refer to) to the cluster once and fitting the
+pipeline's first steps once per fold. The pipeline itself holds no data.
 The fitted search is the one ``search.fit`` would give (same
 ``cv_results_``), so everything after it is plain scikit-learn.
 
@@ -34,12 +35,12 @@ from skrs.preprocessing import BandNormalizer, PixelSpectra
 from skrs.svm import LibSVMClassifier
 
 scene = load_salinas_a()
-coords, y = scene.labelled_pixels()
-train, test = spatial_train_test_split(coords, y, train_size=0.5, block_size=8, random_state=0)
+X, y = scene.labelled_pixels()
+train, test = spatial_train_test_split(X, y, train_size=0.5, block_size=8, random_state=0)
 
 gammas = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
 Cs = [1, 10, 100, 1000, 10000]
-pipe = Pipeline([("spectra", PixelSpectra(scene)), ("scale", BandNormalizer()),
+pipe = Pipeline([("spectra", PixelSpectra()), ("scale", BandNormalizer()),
                  ("svm", LibSVMClassifier())])
 search = GridSearchCV(pipe, {"svm__gamma": gammas, "svm__C": Cs}, scoring=scoring(),
                       refit="overall_accuracy",
@@ -57,12 +58,12 @@ def tune():
     with connect(n_workers=2, threads_per_worker=1) as client:
         print(f"{len(client.scheduler_info()['workers'])} workers")
         start = time.perf_counter()
-        search_on_dask(search, coords[train], y[train], scheduler=client, progress=False)
+        search_on_dask(search, X[train], y[train], scheduler=client, progress=False)
         seconds = time.perf_counter() - start
     n_fits = len(gammas) * len(Cs) * search.cv.get_n_splits()
     print(f"{n_fits} fits in {seconds:.1f} s; best {search.best_params_}, "
           f"CV OA {search.best_score_:.4f}")
-    report = classification_report(y[test], search.predict(coords[test]),
+    report = classification_report(y[test], search.predict(X[test]),
                                    class_names=scene.class_names)
     print(f"spatially disjoint test half: OA {report.overall_accuracy:.4f}, "
           f"kappa {report.kappa:.4f}")

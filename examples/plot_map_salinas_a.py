@@ -30,18 +30,18 @@ from skrs.svm import LibSVMClassifier
 
 out = Path(sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp())
 scene = load_salinas_a()
-coords, y = scene.labelled_pixels()
-train, test = spatial_train_test_split(coords, y, train_size=0.5, block_size=8, random_state=0)
+X, y = scene.labelled_pixels()
+train, test = spatial_train_test_split(X, y, train_size=0.5, block_size=8, random_state=0)
 
 # %%
 # Tune C and gamma with spatially disjoint folds of the training half.
 search = GridSearchCV(
-    make_pipeline(PixelSpectra(scene), BandNormalizer(), LibSVMClassifier()),
+    make_pipeline(PixelSpectra(), BandNormalizer(), LibSVMClassifier()),
     {"libsvmclassifier__C": [10, 100, 1000], "libsvmclassifier__gamma": [1e-3, 1e-2]},
     cv=SpatialBlockKFold(n_splits=3, block_size=8, random_state=0),
 )
-search.fit(coords[train], y[train])
-report = classification_report(y[test], search.predict(coords[test]),
+search.fit(X[train], y[train])
+report = classification_report(y[test], search.predict(X[test]),
                                class_names=scene.class_names)
 print(f"best {search.best_params_}; spatially disjoint test split: "
       f"OA {report.overall_accuracy:.4f}, kappa {report.kappa:.4f}")
@@ -65,7 +65,7 @@ except ImportError:
     print("matplotlib is not installed: no figure (pip install 'skrs[plot]')")
 
 try:
-    from skrs.datasets import write_label_raster
+    from skrs.io import write_label_raster
 
     print("wrote", write_label_raster(out / "salinas_a_map.tif", labels, like=scene,
                                       class_names=scene.class_names))

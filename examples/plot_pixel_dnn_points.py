@@ -11,10 +11,10 @@ The tutorial's Sentinel-2 points are a Dropbox download without a checksum,
 not in the data home, so this example first writes the real Salinas-A
 AVIRIS scene as the two tables (labelled pixels, and every pixel, with map
 coordinates at its 3.7 m pixel size) and then follows the tutorial with
-skrs on them: :func:`~skrs.datasets.read_point_table`, an
+skrs on them: :func:`~skrs.io.read_point_table`, an
 :class:`~skrs.preprocessing.NDVI` column appended to the bands, a
 :class:`~skrs.deep.SpectralMLPClassifier` trained with the validation
-points, and :func:`~skrs.datasets.points_to_grid` for the map. Your own
+points, and :func:`~skrs.io.points_to_grid` for the map. Your own
 tables are read the same way.
 
 Set ``SKRS_EXAMPLES_FAST=1`` for a quick run (fewer epochs).
@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.pipeline import make_pipeline
 
-from skrs.datasets import load_salinas_a, points_to_grid, read_point_table, write_point_table
+from skrs.datasets import load_salinas_a
+from skrs.io import points_to_grid, read_point_table, write_point_table
 from skrs.deep import SpectralMLPClassifier
 from skrs.metrics import classification_report
 from skrs.model_selection import spatial_train_test_split, train_val_test_split
@@ -96,9 +97,9 @@ print(f"spatially disjoint split ({len(train)} / {len(test)} points): "
 # %%
 # Predict the grid and draw the map
 # ---------------------------------
-# :func:`~skrs.datasets.points_to_grid` puts the grid's predictions back on
+# :func:`~skrs.io.points_to_grid` puts the grid's predictions back on
 # a raster (row 0 northernmost) with its affine transform, ready for
-# :func:`~skrs.datasets.write_label_raster`.
+# :func:`~skrs.io.write_label_raster`.
 labels, transform = points_to_grid(grid.coords, dnn.predict(features.transform(grid.X)))
 print(f"map {labels.shape}, pixel size {transform.a:g} m")
 

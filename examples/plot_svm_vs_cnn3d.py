@@ -46,7 +46,7 @@ gammas, Cs = ([1e-3, 1e-2, 1e-1], [10, 100, 1000]) if FAST else (
 
 
 def make_svm():
-    pipe = Pipeline([("spectra", PixelSpectra(scene)), ("scale", BandNormalizer()),
+    pipe = Pipeline([("spectra", PixelSpectra()), ("scale", BandNormalizer()),
                      ("svm", LibSVMClassifier())])
     return GridSearchCV(pipe, {"svm__gamma": gammas, "svm__C": Cs}, scoring=scoring(),
                         refit="overall_accuracy",
@@ -54,7 +54,7 @@ def make_svm():
 
 
 def make_cnn():
-    return Pipeline([("windows", WindowExtractor(scene, size=9)),
+    return Pipeline([("windows", WindowExtractor(size=9)),
                      ("cnn", CNN3DClassifier(epochs=3 if FAST else 50, random_state=0))])
 
 
@@ -63,10 +63,10 @@ def make_cnn():
 # ----------------------------
 reports, maps = {}, {}
 for split in ("random", "spatial"):
-    coords, y, train, test = split_pixels(scene, split, train_size=0.05)
+    X, y, train, test = split_pixels(scene, split, train_size=0.05)
     for name, model in (("SVM", make_svm()), ("3D-CNN", make_cnn())):
-        model.fit(coords[train], y[train])
-        reports[name, split] = classification_report(y[test], model.predict(coords[test]),
+        model.fit(X[train], y[train])
+        reports[name, split] = classification_report(y[test], model.predict(X[test]),
                                                      class_names=scene.class_names)
         if split == "spatial":
             maps[name] = predict_map(model, scene, progress=False)

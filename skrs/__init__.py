@@ -2,7 +2,8 @@
 
 Subpackages
 -----------
-datasets        scenes (image cube + ground truth), loaders and file formats
+datasets        rasters, pixel samples, scenes (image cube + ground truth), benchmark data sets
+io              file formats: GeoTIFF rasters and maps, LIBSVM files, point tables, HDF5 windows
 preprocessing   coordinate -> feature transformers (windows, spectra, indices, scaling)
 svm             LIBSVM classifier
 metrics         OA, AA, kappa, per-class F1, confusion matrix, report, scorers

@@ -1,7 +1,6 @@
 """The lecture's experiment on a scene: tune, train and evaluate each model
 on a random and on a spatially disjoint split, and report the figures."""
 
-import contextlib
 import time
 
 import numpy as np
@@ -22,11 +21,11 @@ SCENES = {
 }
 
 
-def svm_search(scene, cv=10, n_jobs=None):
+def svm_search(cv=10, n_jobs=None):
     """The lecture's SVM: pixel spectra, per-band scaling, RBF LIBSVM with a
     5 x 5 gamma x C grid tuned by stratified ``cv``-fold cross-validation."""
     pipe = Pipeline([
-        ("spectra", PixelSpectra(scene)),
+        ("spectra", PixelSpectra()),
         ("scale", BandNormalizer(mode="per_band")),
         ("svm", LibSVMClassifier()),
     ])
@@ -38,62 +37,60 @@ def svm_search(scene, cv=10, n_jobs=None):
                         cv=StratifiedKFold(cv, shuffle=True, random_state=0), n_jobs=n_jobs)
 
 
-def _deep(scene, classifier, window_size):
-    from sklearn.pipeline import Pipeline as _Pipeline
-
+def _deep(classifier, window_size):
     from .preprocessing import WindowExtractor
 
-    features = WindowExtractor(scene, size=window_size) if window_size else PixelSpectra(scene)
-    return _Pipeline([("features", features), ("model", classifier)])
+    features = WindowExtractor(size=window_size) if window_size else PixelSpectra()
+    return Pipeline([("features", features), ("model", classifier)])
 
 
-def mlp_model(scene, cv=None, random_state=0):
+def mlp_model(cv=None, random_state=0):
     """Dense network over pixel spectra (no search: default recipe)."""
     from .deep import SpectralMLPClassifier
-    return _deep(scene, SpectralMLPClassifier(random_state=random_state), None)
+    return _deep(SpectralMLPClassifier(random_state=random_state), None)
 
 
-def cnn3d_model(scene, cv=None, random_state=0):
+def cnn3d_model(cv=None, random_state=0):
     """The lecture's 3D-CNN on 9 x 9 windows, trained with the default (Adam) recipe."""
     from .deep import CNN3DClassifier
-    return _deep(scene, CNN3DClassifier(random_state=random_state), 9)
+    return _deep(CNN3DClassifier(random_state=random_state), 9)
 
 
-def hybridsn_model(scene, cv=None, random_state=0):
+def hybridsn_model(cv=None, random_state=0):
     """HybridSN-style spectral-spatial CNN on 9 x 9 windows: the deep default."""
     from .deep import HybridSNClassifier
-    return _deep(scene, HybridSNClassifier(random_state=random_state), 9)
+    return _deep(HybridSNClassifier(random_state=random_state), 9)
 
 
 MODELS = {"svm": svm_search, "mlp": mlp_model, "cnn3d": cnn3d_model, "hybridsn": hybridsn_model}
 
 
 def split_pixels(scene, split, train_size, random_state=0, block_size=8, buffer=0):
-    """Return (coords, y, train_index, test_index) for one split of the labelled pixels."""
-    coords, y = scene.labelled_pixels()
+    """Return (X, y, train_index, test_index) for one split of the labelled pixels."""
+    X, y = scene.labelled_pixels()
     if split == "random":
         train, test = train_test_split(np.arange(len(y)), train_size=train_size, stratify=y,
                                        random_state=random_state)
     elif split == "spatial":
-        train, test = spatial_train_test_split(coords, y, train_size=train_size,
+        train, test = spatial_train_test_split(X, y, train_size=train_size,
                                                block_size=block_size, buffer=buffer,
                                                random_state=random_state)
     else:
         raise ValueError(f"split must be 'random' or 'spatial'; got {split!r}")
-    return coords, y, np.sort(train), np.sort(test)
+    return X, y, np.sort(train), np.sort(test)
 
 
-def _fit_evaluate(model, coords, y, train, test, scene, fit=None):
+def _fit_evaluate(model, X, y, train, test, fit=None):
     """Fit ``model`` on the training pixels (with ``fit(X, y)`` if given, else
-    ``model.fit``); predict the test pixels and the whole scene.
+    ``model.fit``); predict the test pixels and the whole raster of ``X``.
 
     Runs as one dask task for models without a search (the deep models).
     """
     start = time.perf_counter()
-    (fit or model.fit)(coords[train], y[train])
+    (fit or model.fit)(X[train], y[train])
     fit_time = time.perf_counter() - start
-    return {"fit_time_s": fit_time, "y_pred": model.predict(coords[test]),
-            "map": predict_map(model, scene, progress=False)}
+    return {"fit_time_s": fit_time, "y_pred": model.predict(X[test]),
+            "map": predict_map(model, X.raster, progress=False)}
 
 
 def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_size=0.05,
@@ -102,23 +99,25 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
 
     With a dask ``client``, the models without a search (deep models) are fitted
     as dask tasks (on ``GPU`` workers where the cluster has them) while the SVM
-    grid search spreads its (candidate, fold) fits over the workers; the scene
-    is shipped to each worker once. Without one, everything runs here, in turn.
+    grid search spreads its (candidate, fold) fits over the workers; the
+    samples, with the scene they refer to, are sent to each worker once per
+    search or deep phase. Without one, everything runs here, in turn.
 
     Each result holds the scene, model, split, train/test sizes, best
     parameters, fit time, the :class:`~skrs.metrics.ClassificationReport` of
     the test pixels, and ``map``: the predicted label of every scene pixel.
     """
     from .model_selection import search_on_dask
-    from .model_selection._dask import _ship, has_gpu_workers, needs_accelerator
+    from .model_selection._cluster import has_gpu_workers
+    from .model_selection._dask import needs_accelerator
 
     labels = list(range(1, scene.n_classes + 1))
     jobs = []
     for split in splits:
-        coords, y, train, test = split_pixels(scene, split, train_size, random_state,
-                                              block_size, buffer)
+        X, y, train, test = split_pixels(scene, split, train_size, random_state,
+                                         block_size, buffer)
         for name in models:
-            jobs.append((split, name, coords, y, train, test, MODELS[name](scene, cv=cv)))
+            jobs.append((split, name, X, y, train, test, MODELS[name](cv=cv)))
 
     def finish(split, name, y, train, test, model, outcome):
         report = classification_report(y[test], outcome["y_pred"], labels=labels,
@@ -144,42 +143,42 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
                 f"test pixels, {tuning}")
 
     def submit_deep(client, gpu):
-        futures = {}
-        for i, (split, name, coords, y, train, test, model) in enumerate(jobs):
+        futures, shared = {}, {}
+        for i, (split, name, X, y, train, test, model) in enumerate(jobs):
             if not hasattr(model, "param_grid"):
                 log(describe(split, name, train, test, model) + ", submitted to dask ...")
+                if id(X) not in shared:  # each split's samples (and scene) sent once
+                    shared[id(X)] = client.scatter(X, broadcast=True, hash=False)
                 resources = {"GPU": 1} if gpu and needs_accelerator(model) else None
-                futures[client.submit(_fit_evaluate, model, coords, y, train, test,
-                                      scene, resources=resources, pure=False)] = i
+                futures[client.submit(_fit_evaluate, model, shared[id(X)], y, train, test,
+                                      resources=resources, pure=False)] = i
         return futures
 
     results, futures = {}, {}
-    with _ship(client, [scene]) if client is not None else contextlib.nullcontext():
-        # On GPU workers the deep fits start at once, beside the SVM searches; on a CPU
-        # cluster they follow them, so each search is timed on free workers.
-        gpu = client is not None and has_gpu_workers(client)
-        if gpu:
-            futures = submit_deep(client, gpu)
-        for i, (split, name, coords, y, train, test, model) in enumerate(jobs):
-            if client is not None and not hasattr(model, "param_grid"):
-                continue
-            log(describe(split, name, train, test, model) + " ...")
-            fit = None
-            if client is not None:
-                def fit(X, y_, model=model, n=name, s=split):
-                    search_on_dask(model, X, y_, scheduler=client, log=lambda line: log(
-                        line.replace("GridSearchCV", f"{n} / {s}: grid search")))
-            outcome = _fit_evaluate(model, coords, y, train, test, scene, fit)
-            results[i] = finish(split, name, y, train, test, model, outcome)
-        if client is not None and not futures:
-            futures = submit_deep(client, gpu)
-        if futures:
-            from distributed import as_completed
+    # On GPU workers the deep fits start at once, beside the SVM searches; on a CPU
+    # cluster they follow them, so each search is timed on free workers.
+    gpu = client is not None and has_gpu_workers(client)
+    if gpu:
+        futures = submit_deep(client, gpu)
+    for i, (split, name, X, y, train, test, model) in enumerate(jobs):
+        if client is not None and not hasattr(model, "param_grid"):
+            continue
+        log(describe(split, name, train, test, model) + " ...")
+        fit = None
+        if client is not None:
+            def fit(X_train, y_train, model=model):
+                search_on_dask(model, X_train, y_train, scheduler=client)
+        outcome = _fit_evaluate(model, X, y, train, test, fit)
+        results[i] = finish(split, name, y, train, test, model, outcome)
+    if client is not None and not futures:
+        futures = submit_deep(client, gpu)
+    if futures:
+        from distributed import as_completed
 
-            for future in as_completed(list(futures), loop=client.loop):
-                i = futures[future]
-                split, name, coords, y, train, test, model = jobs[i]
-                results[i] = finish(split, name, y, train, test, model, future.result())
+        for future in as_completed(list(futures), loop=client.loop):
+            i = futures[future]
+            split, name, X, y, train, test, model = jobs[i]
+            results[i] = finish(split, name, y, train, test, model, future.result())
     return [results[i] for i in sorted(results)]
 
 

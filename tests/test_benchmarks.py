@@ -16,7 +16,7 @@ from skrs.datasets import get_data_home
 
 REPO = Path(__file__).resolve().parents[1]
 ASV = shutil.which("asv") or str(Path(sys.executable).parent / "asv")
-pytestmark = pytest.mark.skipif(not Path(ASV).exists(), reason="asv not installed")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(ASV).exists(), reason="asv not installed")]
 
 
 def _asv(tmp_path, *args, timeout=300):

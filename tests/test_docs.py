@@ -19,6 +19,7 @@ EXAMPLES = sorted(p.stem for p in (REPO / "examples").glob("plot_*.py"))
                         for m in ("sphinx", "numpydoc", "sphinx_gallery", "myst_parser",
                                   "matplotlib")),
                     reason="docs extra not installed")
+@pytest.mark.slow
 def test_docs_build_warning_free_with_examples(tmp_path):
     if not (get_data_home() / "salinasA").is_dir() or not (
             get_data_home() / "eurosat_rgb").is_dir():

@@ -30,15 +30,19 @@ CHECK_PARAMS = {
 
 # ResNet-50's training graph takes ~20 s to trace on a CPU, and the checks fit
 # ~60 times: its full suite runs with SKRS_SLOW_TESTS=1 (outside CI's time budget);
-# CI runs the checks below, which do not train, and tests/test_patch_models.py trains it.
+# CI runs the checks below, which do not train, and tests/deep/test_patch_models.py trains it.
 SLOW = set() if os.environ.get("SKRS_SLOW_TESTS") == "1" else {"ResNet50Classifier"}
 
 
-def _instances():
+def _is_deep(name):
+    return name.endswith(("Classifier", "Segmenter")) and name != "LibSVMClassifier"
+
+
+def _instances(deep):
     estimators = [cls(**CHECK_PARAMS.get(name, {})) for name, cls in all_estimators()
-                  if name not in SLOW]
-    # also check the probability code path (predict_proba / predict_log_proba)
-    estimators.append(LibSVMClassifier(probability=True, random_state=0))
+                  if name not in SLOW and _is_deep(name) == deep]
+    if not deep:  # also check the probability code path (predict_proba / predict_log_proba)
+        estimators.append(LibSVMClassifier(probability=True, random_state=0))
     return estimators
 
 
@@ -54,9 +58,24 @@ def test_libsvm_is_a_classifier():
     assert is_classifier(LibSVMClassifier())
 
 
-@parametrize_with_checks(_instances())
+@parametrize_with_checks(_instances(deep=False))
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# each check trains the network: minutes per estimator on a CPU
+@pytest.mark.slow
+@parametrize_with_checks(_instances(deep=True))
+def test_sklearn_compatible_deep(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", [cls(**CHECK_PARAMS.get(name, {}))
+                                       for name, cls in all_estimators()],
+                         ids=lambda est: type(est).__name__)
+def test_parameter_validation(estimator):
+    """Every public estimator declares and validates every parameter (sklearn's own check)."""
+    checks.check_param_validation(type(estimator).__name__, estimator)
 
 
 @pytest.mark.parametrize("check", [

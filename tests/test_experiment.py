@@ -1,9 +1,12 @@
 import json
 
+import pytest
+
 from skrs.cli import main
 from skrs.experiment import run_experiment
 
 
+@pytest.mark.slow
 def test_svm_reaches_98_percent_on_salinas_a_random_split(salinas_a):
     """The accuracy claim of the core issue, on real data (5% stratified random split)."""
     results = run_experiment(salinas_a, ("svm",), ("random", "spatial"), train_size=0.05,
@@ -16,6 +19,7 @@ def test_svm_reaches_98_percent_on_salinas_a_random_split(salinas_a):
     assert spatial["report"].overall_accuracy < random["report"].overall_accuracy
 
 
+@pytest.mark.slow
 def test_hybridsn_reaches_99_percent_on_salinas_a_random_split(salinas_a):
     """The deep accuracy claim, on real data: HybridSN on 9 x 9 windows, 5% stratified random split,
     with the spatially disjoint figure beside it."""
@@ -27,13 +31,14 @@ def test_hybridsn_reaches_99_percent_on_salinas_a_random_split(salinas_a):
     assert spatial["report"].overall_accuracy < random["report"].overall_accuracy
 
 
+@pytest.mark.slow
 def test_cli_experiment_runs_on_a_local_cluster_and_writes_results(salinas_a, tmp_path, capsys):
     code = main(["experiment", "salinas-a", "--models", "svm,mlp", "--split", "random", "--cv", "3",
                  "--workers", "2", "--out", str(tmp_path)])
     assert code == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "dask: 2 worker(s), 2 thread(s) on an in-process LocalCluster" in out
-    assert "svm / random: grid search: 75/75 fits done" in out
+    assert "GridSearchCV: 75 fits on dask" in out and "Done  75 out of  75" in err
     assert "OA" in out and "kappa" in out and "Lettuce_romaine_7wk" in out
     saved = json.loads((tmp_path / "results.json").read_text())
     assert [r["model"] for r in saved] == ["svm", "mlp"]
@@ -45,6 +50,7 @@ def test_cli_experiment_runs_on_a_local_cluster_and_writes_results(salinas_a, tm
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
 
 
+@pytest.mark.slow
 def test_experiment_on_dask_gives_the_serial_svm_figures_and_scene_maps(salinas_a):
     from skrs.model_selection import connect
 

@@ -1,22 +1,20 @@
 """Deep classifiers (Keras 3 through scikeras) that behave like any sklearn classifier.
 
-Importing this module turns on GPU memory growth (TensorFlow then takes GPU
-memory as needed, never a whole GPU up front).
+Importing this module configures no device: the first fit turns on GPU
+memory growth (TensorFlow then takes GPU memory as needed, never a whole
+GPU up front), unless :func:`configure_devices` ran before.
 """
 
-from ._device import configure_devices, enable_memory_growth, get_strategy
-
-enable_memory_growth()
-
-from ._augment import Augment  # noqa: E402
-from ._backbone import adapt_first_conv  # noqa: E402
-from ._base import BaseDeepClassifier  # noqa: E402
-from ._callbacks import TestAndSaveEveryN  # noqa: E402
-from ._cnn import CNN3DClassifier, HybridSNClassifier  # noqa: E402
-from ._mlp import SpectralMLPClassifier  # noqa: E402
-from ._patch import PatchCNNClassifier, ResNet50Classifier  # noqa: E402
-from ._persist import load  # noqa: E402
-from ._segment import FCNSegmenter  # noqa: E402
+from ._augment import Augment
+from ._backbone import adapt_first_conv
+from ._base import BaseDeepClassifier
+from ._callbacks import TestAndSaveEveryN
+from ._cnn import CNN3DClassifier, HybridSNClassifier
+from ._device import configure_devices, get_strategy
+from ._mlp import SpectralMLPClassifier
+from ._patch import PatchCNNClassifier, ResNet50Classifier
+from ._persist import load
+from ._segment import FCNSegmenter
 
 __all__ = [
     "Augment",

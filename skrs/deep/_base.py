@@ -2,6 +2,7 @@
 
 import json
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,9 +22,24 @@ from ._callbacks import (EpochRecorder, TestAndSaveEveryN, history_from_json,
 from ._augment import make_augmenter, needs_band_std
 from ._data import BatchSequence, EpochOrder, check_input
 from ._device import enable_memory_growth, get_strategy, limit_threads_to_dask_worker
+from ._params import constructor
 
 # Parameters that may change between an interrupted fit and its resumption.
 _RESUMABLE = {"epochs", "verbose", "checkpoint_dir", "history_csv", "callbacks", "warm_start"}
+
+
+# Keras's seed generator and dtype policy are process-wide. A network draws
+# its initial weights and the seeds of its dropout layers, and fixes its
+# layers' dtypes, when it is built; so networks are built one at a time, with
+# the fit's seed and policy set for the build only and restored after, and
+# two fits in two threads never see each other's.
+_BUILD_LOCK = threading.RLock()
+
+
+@contextmanager
+def _building(seed, policy):
+    with _BUILD_LOCK, _seeded(seed), _dtype_policy(policy):
+        yield
 
 
 @contextmanager
@@ -40,6 +56,28 @@ def _seeded(seed):
             keras.utils.set_random_seed(seed)
             yield
     finally:  # scikeras's context can leave op determinism on; never leak it
+        if not was_deterministic:
+            tf_config.disable_op_determinism()
+
+
+@contextmanager
+def _deterministic(enabled):
+    """TensorFlow's deterministic ops while a seeded network trains (restored after).
+
+    Training draws no global random numbers (the batch order and augmentation
+    use the fit's own generator, dropout its layers' seeds), so a seeded fit
+    is reproducible without seeding the process while it trains.
+    """
+    if not enabled:
+        yield
+        return
+    from tensorflow.python.framework import config as tf_config
+
+    was_deterministic = tf_config.is_op_determinism_enabled()
+    tf_config.enable_op_determinism()
+    try:
+        yield
+    finally:
         if not was_deterministic:
             tf_config.disable_op_determinism()
 
@@ -73,6 +111,15 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _min_ndim, _max_ndim = 2, 4
+    # A subclass names its architecture parameters and defaults, in signature order, and
+    # the training defaults it changes; its __init__ is built from them (see constructor).
+    _architecture = {}
+    _training_defaults = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" not in cls.__dict__:
+            cls.__init__ = constructor(cls)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -238,6 +285,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                          validate=False)
 
     def _fit(self, X, y, X_val, y_val, *, warm, epochs, classes=None, validate=True):
+        self._validate_params()
         limit_threads_to_dask_worker()
         X = self._check_X(X, reset=not warm)
         y = self._check_y(y)
@@ -279,7 +327,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         strategy = get_strategy(self.distribute)
         seed = self._seed if self.random_state is not None else None
 
-        with strategy.scope(), _seeded(seed), _dtype_policy(self._policy_name()):
+        with strategy.scope(), _building(seed, self._policy_name()):
             if checkpoint is not None:
                 self.model_ = keras.saving.load_model(checkpoint["model_path"])
             elif not warm:
@@ -317,7 +365,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                      + list(self.callbacks or []))
         if tester is not None:
             tester.restore_best_weights = False  # restored below, after the last phase
-        with strategy.scope(), _seeded(seed):
+        with strategy.scope(), _deterministic(seed is not None):
             for start, stop in self._phases(initial_epoch, final_epoch):
                 if start >= stop:
                     continue

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 
 from ._base import BaseDeepClassifier
-from ._params import document
+from ._params import DROPOUT, NON_NEGATIVE_INT, POSITIVE_INT, SIZES, TRAINING_CONSTRAINTS, document
 
 
 def _as_volume(x, input_shape):
@@ -72,52 +72,29 @@ class CNN3DClassifier(BaseDeepClassifier):
     >>> from skrs.deep import CNN3DClassifier
     >>> from skrs.preprocessing import WindowExtractor
     >>> scene = make_synthetic_scene(30, 30, n_bands=12, n_classes=3, random_state=0)
-    >>> coords, y = scene.labelled_pixels()
-    >>> X = WindowExtractor(scene, size=5).fit_transform(coords)
+    >>> samples, y = scene.labelled_pixels()
+    >>> X = WindowExtractor(size=5).fit_transform(samples)
     >>> clf = CNN3DClassifier(epochs=3, random_state=0).fit(X[:300], y[:300])
     >>> clf.predict(X[300:305]).shape
     (5,)
     """
 
-    def __init__(self, filters=(48, 32, 32), kernel_size=(3, 3, 5), pool_sizes=(3, 3, 2),
-                 spectral_padding=2, dense_units=(128, 128), activation="relu", dropout=0.0, *,
-                 epochs=50, batch_size=50, optimizer="adam", learning_rate=1e-3, momentum=0.0,
-                 lr_decay=0.0, loss="categorical_crossentropy", l2=0.0, class_weight=None,
-                 standardize=True, validation_fraction=0.0, validation_freq=1,
-                 augment=None, early_stopping=False, n_iter_no_change=10, restore_best_weights=True,
-                 checkpoint_dir=None, history_csv=None, distribute=None, mixed_precision=False,
-                 warm_start=False, random_state=None, verbose=0, callbacks=None):
-        self.filters = filters
-        self.kernel_size = kernel_size
-        self.pool_sizes = pool_sizes
-        self.spectral_padding = spectral_padding
-        self.dense_units = dense_units
-        self.activation = activation
-        self.dropout = dropout
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.lr_decay = lr_decay
-        self.loss = loss
-        self.l2 = l2
-        self.class_weight = class_weight
-        self.standardize = standardize
-        self.validation_fraction = validation_fraction
-        self.validation_freq = validation_freq
-        self.augment = augment
-        self.early_stopping = early_stopping
-        self.n_iter_no_change = n_iter_no_change
-        self.restore_best_weights = restore_best_weights
-        self.checkpoint_dir = checkpoint_dir
-        self.history_csv = history_csv
-        self.distribute = distribute
-        self.mixed_precision = mixed_precision
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
+    _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
+        "filters": SIZES,
+        "kernel_size": SIZES,
+        "pool_sizes": SIZES,
+        "spectral_padding": NON_NEGATIVE_INT,
+        "dense_units": SIZES,
+        "activation": [str, callable],
+        "dropout": DROPOUT,
+    }
+
+    _architecture = {
+        "filters": (48, 32, 32), "kernel_size": (3, 3, 5), "pool_sizes": (3, 3, 2),
+        "spectral_padding": 2, "dense_units": (128, 128), "activation": "relu", "dropout": 0.0,
+    }
+    _training_defaults = {"batch_size": 50}
 
     def _body(self, x, regularizer):
         x, size = _as_volume(x, self.input_shape_)
@@ -167,53 +144,29 @@ class HybridSNClassifier(BaseDeepClassifier):
     >>> from skrs.deep import HybridSNClassifier
     >>> from skrs.preprocessing import WindowExtractor
     >>> scene = make_synthetic_scene(30, 30, n_bands=12, n_classes=3, random_state=0)
-    >>> coords, y = scene.labelled_pixels()
-    >>> X = WindowExtractor(scene, size=7).fit_transform(coords)
+    >>> samples, y = scene.labelled_pixels()
+    >>> X = WindowExtractor(size=7).fit_transform(samples)
     >>> clf = HybridSNClassifier(n_components=8, epochs=3, random_state=0).fit(X[:300], y[:300])
     >>> clf.predict_proba(X[300:302]).shape
     (2, 3)
     """
 
-    def __init__(self, n_components=30, conv3d_filters=(8, 16, 32),
-                 conv3d_kernels=((3, 3, 7), (3, 3, 5), (3, 3, 3)), conv2d_filters=64,
-                 dense_units=(256, 128), activation="relu", dropout=0.4, *,
-                 epochs=50, batch_size=64, optimizer="adam", learning_rate=1e-3, momentum=0.0,
-                 lr_decay=0.0, loss="categorical_crossentropy", l2=0.0, class_weight=None,
-                 standardize=True, validation_fraction=0.0, validation_freq=1,
-                 augment=None, early_stopping=False, n_iter_no_change=10, restore_best_weights=True,
-                 checkpoint_dir=None, history_csv=None, distribute=None, mixed_precision=False,
-                 warm_start=False, random_state=None, verbose=0, callbacks=None):
-        self.n_components = n_components
-        self.conv3d_filters = conv3d_filters
-        self.conv3d_kernels = conv3d_kernels
-        self.conv2d_filters = conv2d_filters
-        self.dense_units = dense_units
-        self.activation = activation
-        self.dropout = dropout
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.lr_decay = lr_decay
-        self.loss = loss
-        self.l2 = l2
-        self.class_weight = class_weight
-        self.standardize = standardize
-        self.validation_fraction = validation_fraction
-        self.validation_freq = validation_freq
-        self.augment = augment
-        self.early_stopping = early_stopping
-        self.n_iter_no_change = n_iter_no_change
-        self.restore_best_weights = restore_best_weights
-        self.checkpoint_dir = checkpoint_dir
-        self.history_csv = history_csv
-        self.distribute = distribute
-        self.mixed_precision = mixed_precision
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
+    _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
+        "n_components": POSITIVE_INT + [None],
+        "conv3d_filters": SIZES,
+        "conv3d_kernels": SIZES,
+        "conv2d_filters": POSITIVE_INT,
+        "dense_units": SIZES,
+        "activation": [str, callable],
+        "dropout": DROPOUT,
+    }
+
+    _architecture = {
+        "n_components": 30, "conv3d_filters": (8, 16, 32),
+        "conv3d_kernels": ((3, 3, 7), (3, 3, 5), (3, 3, 3)), "conv2d_filters": 64,
+        "dense_units": (256, 128), "activation": "relu", "dropout": 0.4,
+    }
 
     def _prepare(self, X):
         """PCA of the training pixels (window centres), in the standardised space."""

@@ -1,4 +1,57 @@
-"""The training parameters every skrs deep classifier shares (numpydoc text)."""
+"""The training parameters every skrs deep classifier shares: their constraints and
+numpydoc text, stated once here."""
+
+import inspect
+import os
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+
+POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
+NON_NEGATIVE_INT = [Interval(Integral, 0, None, closed="left")]
+_NON_NEGATIVE = [Interval(Real, 0, None, closed="left")]
+SIZES = [tuple, list]
+PATH = [str, os.PathLike, None]
+
+# The shared training parameters, in signature order, with their defaults (a class
+# overrides some in ``_training_defaults``).
+TRAINING_DEFAULTS = {
+    "epochs": 50, "batch_size": 64, "optimizer": "adam", "learning_rate": 1e-3,
+    "momentum": 0.0, "lr_decay": 0.0, "loss": "categorical_crossentropy", "l2": 0.0,
+    "class_weight": None, "standardize": True, "validation_fraction": 0.0,
+    "validation_freq": 1, "augment": None, "early_stopping": False, "n_iter_no_change": 10,
+    "restore_best_weights": True, "checkpoint_dir": None, "history_csv": None,
+    "distribute": None, "mixed_precision": False, "warm_start": False, "random_state": None,
+    "verbose": 0, "callbacks": None,
+}
+
+TRAINING_CONSTRAINTS = {
+    "epochs": NON_NEGATIVE_INT,  # 0 builds the network without training it
+    "batch_size": POSITIVE_INT,
+    "optimizer": [str, type, HasMethods(["apply_gradients"])],
+    "learning_rate": _NON_NEGATIVE,
+    "momentum": _NON_NEGATIVE,
+    "lr_decay": _NON_NEGATIVE,
+    "loss": [str, callable],
+    "l2": _NON_NEGATIVE,
+    "class_weight": [dict, StrOptions({"balanced"}), None],
+    "standardize": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+    "validation_freq": POSITIVE_INT,
+    "augment": [None, "boolean", dict, callable],
+    "early_stopping": ["boolean"],
+    "n_iter_no_change": POSITIVE_INT,
+    "restore_best_weights": ["boolean"],
+    "checkpoint_dir": PATH,
+    "history_csv": PATH,
+    "distribute": [StrOptions({"mirrored"}), HasMethods(["scope"]), None],
+    "mixed_precision": ["boolean"],
+    "warm_start": ["boolean"],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+    "callbacks": [list, None],
+}
+DROPOUT = [Interval(Real, 0, 1, closed="left")]
 
 TRAINING_PARAMETERS = """\
     epochs : int
@@ -87,3 +140,31 @@ def document(cls):
     cls.__doc__ = cls.__doc__.replace("    {training_parameters}\n", TRAINING_PARAMETERS).replace(
         "    {fitted_attributes}\n", FITTED_ATTRIBUTES)
     return cls
+
+
+def constructor(cls):
+    """The ``__init__`` of a deep classifier: its architecture parameters, then the
+    shared training parameters (keyword-only), each stored as given.
+
+    The signature is explicit (``inspect.signature``, hence ``get_params``,
+    ``clone`` and the docs, see every parameter and its default); only the
+    shared parameters are stated once, here, instead of in every class.
+    """
+    P = inspect.Parameter
+    parameters = [P("self", P.POSITIONAL_OR_KEYWORD)]
+    parameters += [P(name, P.POSITIONAL_OR_KEYWORD, default=default)
+                   for name, default in cls._architecture.items()]
+    parameters += [P(name, P.KEYWORD_ONLY, default=cls._training_defaults.get(name, default))
+                   for name, default in TRAINING_DEFAULTS.items()]
+    signature = inspect.Signature(parameters)
+
+    def __init__(self, *args, **kwargs):
+        arguments = signature.bind(self, *args, **kwargs)
+        arguments.apply_defaults()
+        for name, value in list(arguments.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = signature
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__module__ = cls.__module__
+    return __init__

@@ -5,7 +5,8 @@ import keras
 
 from ._backbone import FreezeSchedule, resnet50_on
 from ._base import BaseDeepClassifier
-from ._params import document
+from ._params import (DROPOUT, NON_NEGATIVE_INT, PATH, POSITIVE_INT, SIZES, TRAINING_CONSTRAINTS,
+                      document)
 
 
 def as_image(x, input_shape):
@@ -64,42 +65,17 @@ class PatchCNNClassifier(BaseDeepClassifier):
     (3,)
     """
 
-    def __init__(self, filters=(32, 64, 128, 256), convs_per_block=2, activation="relu",
-                 dropout=0.3, *, epochs=30, batch_size=32, optimizer="adam", learning_rate=1e-3,
-                 momentum=0.0, lr_decay=0.0, loss="categorical_crossentropy", l2=0.0,
-                 class_weight=None, standardize=True, validation_fraction=0.0,
-                 validation_freq=1, augment=None, early_stopping=False, n_iter_no_change=10,
-                 restore_best_weights=True, checkpoint_dir=None, history_csv=None,
-                 distribute=None, mixed_precision=False, warm_start=False, random_state=None,
-                 verbose=0, callbacks=None):
-        self.filters = filters
-        self.convs_per_block = convs_per_block
-        self.activation = activation
-        self.dropout = dropout
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.lr_decay = lr_decay
-        self.loss = loss
-        self.l2 = l2
-        self.class_weight = class_weight
-        self.standardize = standardize
-        self.validation_fraction = validation_fraction
-        self.validation_freq = validation_freq
-        self.augment = augment
-        self.early_stopping = early_stopping
-        self.n_iter_no_change = n_iter_no_change
-        self.restore_best_weights = restore_best_weights
-        self.checkpoint_dir = checkpoint_dir
-        self.history_csv = history_csv
-        self.distribute = distribute
-        self.mixed_precision = mixed_precision
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
+    _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
+        "filters": SIZES,
+        "convs_per_block": POSITIVE_INT,
+        "activation": [str, callable],
+        "dropout": DROPOUT,
+    }
+
+    _architecture = {"filters": (32, 64, 128, 256), "convs_per_block": 2, "activation": "relu",
+                     "dropout": 0.3}
+    _training_defaults = {"epochs": 30, "batch_size": 32}
 
     def _body(self, x, regularizer):
         x, (rows, cols, _) = as_image(x, self.input_shape_)
@@ -175,44 +151,19 @@ class ResNet50Classifier(FreezeSchedule, BaseDeepClassifier):
     (2, 2)
     """
 
-    def __init__(self, weights=None, input_size=None, rgb_bands=(0, 1, 2),
-                 trainable_batchnorm=True, freeze_epochs=0, dropout=0.0, *, epochs=10,
-                 batch_size=32, optimizer="adam", learning_rate=1e-3, momentum=0.0,
-                 lr_decay=0.0, loss="categorical_crossentropy", l2=0.0, class_weight=None,
-                 standardize=True, validation_fraction=0.0, validation_freq=1, augment=None,
-                 early_stopping=False, n_iter_no_change=10, restore_best_weights=True,
-                 checkpoint_dir=None, history_csv=None, distribute=None, mixed_precision=False,
-                 warm_start=False, random_state=None, verbose=0, callbacks=None):
-        self.weights = weights
-        self.input_size = input_size
-        self.rgb_bands = rgb_bands
-        self.trainable_batchnorm = trainable_batchnorm
-        self.freeze_epochs = freeze_epochs
-        self.dropout = dropout
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.lr_decay = lr_decay
-        self.loss = loss
-        self.l2 = l2
-        self.class_weight = class_weight
-        self.standardize = standardize
-        self.validation_fraction = validation_fraction
-        self.validation_freq = validation_freq
-        self.augment = augment
-        self.early_stopping = early_stopping
-        self.n_iter_no_change = n_iter_no_change
-        self.restore_best_weights = restore_best_weights
-        self.checkpoint_dir = checkpoint_dir
-        self.history_csv = history_csv
-        self.distribute = distribute
-        self.mixed_precision = mixed_precision
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
+    _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
+        "weights": PATH,
+        "input_size": POSITIVE_INT + [None],
+        "rgb_bands": SIZES,
+        "trainable_batchnorm": ["boolean"],
+        "freeze_epochs": NON_NEGATIVE_INT,
+        "dropout": DROPOUT,
+    }
+
+    _architecture = {"weights": None, "input_size": None, "rgb_bands": (0, 1, 2),
+                     "trainable_batchnorm": True, "freeze_epochs": 0, "dropout": 0.0}
+    _training_defaults = {"epochs": 10, "batch_size": 32}
 
     def _body(self, x, regularizer):
         x, shape = as_image(x, self.input_shape_)

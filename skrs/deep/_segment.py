@@ -1,14 +1,17 @@
 """Pixel-level segmentation of image tiles: a U-Net and the lecture's ResNet50-FCN."""
 
+import numbers
+
 import keras
 import numpy as np
 from sklearn.utils import compute_class_weight
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._backbone import FreezeSchedule, resnet50_on
 from ._base import BaseDeepClassifier
-from ._params import document
+from ._params import DROPOUT, NON_NEGATIVE_INT, PATH, SIZES, TRAINING_CONSTRAINTS, document
 from ._patch import as_image, conv_block
 
 # ResNet-50 stages whose outputs the FCN fuses (strides 8, 16, 32)
@@ -76,49 +79,24 @@ class FCNSegmenter(FreezeSchedule, BaseDeepClassifier):
     (2, 16, 16)
     """
 
-    def __init__(self, backbone="unet", filters=(32, 64, 128), weights=None,
-                 rgb_bands=(0, 1, 2), trainable_batchnorm=True, freeze_epochs=0,
-                 ignore_label=0, dropout=0.0, *, epochs=30, batch_size=8, optimizer="adam",
-                 learning_rate=1e-3, momentum=0.0, lr_decay=0.0,
-                 loss="sparse_categorical_crossentropy", l2=0.0, class_weight=None,
-                 standardize=True, validation_fraction=0.0, validation_freq=1, augment=None,
-                 early_stopping=False, n_iter_no_change=10, restore_best_weights=True,
-                 checkpoint_dir=None, history_csv=None, distribute=None, mixed_precision=False,
-                 warm_start=False, random_state=None, verbose=0, callbacks=None):
-        self.backbone = backbone
-        self.filters = filters
-        self.weights = weights
-        self.rgb_bands = rgb_bands
-        self.trainable_batchnorm = trainable_batchnorm
-        self.freeze_epochs = freeze_epochs
-        self.ignore_label = ignore_label
-        self.dropout = dropout
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.lr_decay = lr_decay
-        self.loss = loss
-        self.l2 = l2
-        self.class_weight = class_weight
-        self.standardize = standardize
-        self.validation_fraction = validation_fraction
-        self.validation_freq = validation_freq
-        self.augment = augment
-        self.early_stopping = early_stopping
-        self.n_iter_no_change = n_iter_no_change
-        self.restore_best_weights = restore_best_weights
-        self.checkpoint_dir = checkpoint_dir
-        self.history_csv = history_csv
-        self.distribute = distribute
-        self.mixed_precision = mixed_precision
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
+    _parameter_constraints = {
+        **TRAINING_CONSTRAINTS,
+        "backbone": [StrOptions({"unet", "resnet50"})],
+        "filters": SIZES,
+        "weights": PATH,
+        "rgb_bands": SIZES,
+        "trainable_batchnorm": ["boolean"],
+        "freeze_epochs": NON_NEGATIVE_INT,
+        "ignore_label": [numbers.Integral, None],
+        "dropout": DROPOUT,
+    }
 
-    # ----------------------------------------------------------- inputs and targets
+    _architecture = {
+        "backbone": "unet", "filters": (32, 64, 128), "weights": None, "rgb_bands": (0, 1, 2),
+        "trainable_batchnorm": True, "freeze_epochs": 0, "ignore_label": 0, "dropout": 0.0,
+    }
+    _training_defaults = {"epochs": 30, "batch_size": 8, "loss": "sparse_categorical_crossentropy"}
+
     def _check_X(self, X, reset):
         X = super()._check_X(X, reset)
         if len(X.shape) == 3:
@@ -190,8 +168,6 @@ class FCNSegmenter(FreezeSchedule, BaseDeepClassifier):
 
     # ----------------------------------------------------------- network
     def _body(self, x, regularizer):
-        if self.backbone not in ("unet", "resnet50"):
-            raise ValueError(f"backbone must be 'unet' or 'resnet50'; got {self.backbone!r}")
         x, shape = as_image(x, self.input_shape_)
         if self.backbone == "unet":
             x = self._unet(x, shape, regularizer)

@@ -1,90 +1,62 @@
-"""Predict every pixel of a cube with a fitted pipeline, block by block."""
+"""Predict every pixel of an image with a fitted pipeline, block by block.
 
-import copy
+Each block is predicted as ``estimator.predict(samples_of(block))``: the
+fitted pipeline is used as it is, never copied or modified. Whether it
+reads pixel samples, and how many neighbouring pixels it needs around each
+one, the pipeline's first step says itself (``required_halo()``).
+"""
+
 import time
 import uuid
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ..datasets import Scene
-from ..datasets._scene import _reachable, find_scenes
-from ..preprocessing import LazyWindows, WindowExtractor
+from ..datasets import ArrayRaster, PixelSamples, as_raster
+from ..preprocessing import LazyWindows
 
 # Bytes of float32 band values per block of rows (numpy and file inputs).
 _BLOCK_BYTES = 64 * 2**20
 
 
-class _Slot:
-    """Placeholder for the training scene inside a model sent to block tasks."""
+def first_step(estimator):
+    """The estimator that receives ``X`` first: the best estimator of a fitted
+    search, the first step of a pipeline, else ``estimator`` itself."""
+    while True:
+        if hasattr(estimator, "best_estimator_"):
+            estimator = estimator.best_estimator_
+        elif isinstance(estimator, Pipeline):
+            estimator = estimator.steps[0][1]
+        else:
+            return estimator
 
-    def __repr__(self):
-        return "<scene of the block being predicted>"
 
-
-def _replace(obj, old, new, depth=0):
-    """``obj`` with every reference to ``old`` replaced by ``new``.
-
-    Estimators, lists, tuples and dicts on the way are shallow-copied; what
-    does not reach ``old`` is shared, so fitted models are never copied.
-    """
-    if obj is old:
-        return new
-    if depth > 8:
-        return obj
-    if isinstance(obj, BaseEstimator):
-        changed = {}
-        for key, value in vars(obj).items():
-            replaced = _replace(value, old, new, depth + 1)
-            if replaced is not value:
-                changed[key] = replaced
-        if not changed:
-            return obj
-        clone = copy.copy(obj)
-        clone.__dict__.update(changed)
-        return clone
-    if isinstance(obj, (list, tuple)):
-        items = [_replace(v, old, new, depth + 1) for v in obj]
-        if all(a is b for a, b in zip(items, obj)):
-            return obj
-        return type(obj)(items) if type(obj) in (list, tuple) else obj
-    if isinstance(obj, dict):
-        items = {k: _replace(v, old, new, depth + 1) for k, v in obj.items()}
-        return items if any(items[k] is not obj[k] for k in obj) else obj
-    return obj
+def samples_of(block, coords):
+    """The pixels ``coords`` of an in-memory block, as samples a pipeline reads."""
+    return PixelSamples(ArrayRaster(block), coords)
 
 
 class _Plan:
-    """How to turn a block of the cube into the model's input."""
+    """How to turn a block of the image into the model's input."""
 
     def __init__(self, estimator, window_size, halo, method):
         check_is_fitted(estimator)
         if not hasattr(estimator, method):
             raise AttributeError(f"{type(estimator).__name__} has no {method}()")
-        scenes = find_scenes(estimator)
-        if len(scenes) > 1:
-            raise ValueError(
-                f"the estimator holds {len(scenes)} different scenes; predict_map swaps the "
-                "scene of the pipeline for the image to map, so it needs exactly one")
-        self.uses_scene = bool(scenes)
-        if self.uses_scene:
-            scene = scenes[0]
-            self.n_bands = scene.n_bands
-            # The training cube is not needed (nor sent to dask workers).
-            self.slot = _Slot()
-            self.model = _replace(estimator, scene, self.slot)
-        else:
-            self.n_bands = getattr(estimator, "n_features_in_", None) if window_size is None else None
-            self.model = estimator
-        self.window_size = window_size
+        first = first_step(estimator)
+        self.reads_samples = hasattr(first, "required_halo")
         if window_size is not None and (window_size < 1 or window_size % 2 == 0):
             raise ValueError(f"window_size must be an odd positive integer; got {window_size}")
-        if halo is None:
-            sizes = [o.size for o in _reachable(estimator) if isinstance(o, WindowExtractor)]
-            sizes += [window_size] if window_size else []
-            halo = max(sizes, default=1) // 2
-        self.halo = int(halo)
+        if self.reads_samples:
+            self.n_bands = getattr(first, "n_bands_", None)
+            needed = first.required_halo()
+        else:
+            self.n_bands = getattr(estimator, "n_features_in_", None) if window_size is None else None
+            needed = (window_size or 1) // 2
+        self.window_size = window_size
+        self.halo = int(needed if halo is None else halo)
+        self.model = estimator
         self.method = method
         self.classes = getattr(estimator, "classes_", None)
 
@@ -98,19 +70,16 @@ class _Plan:
         ``core`` (row slice, col slice), is set."""
         rows, cols = core
         coords = np.argwhere(valid) + [rows.start, cols.start]
-        model = self.model
-        if self.uses_scene:
-            model = _replace(self.model, self.slot, Scene(block))
-            X = coords
+        if self.reads_samples:
+            X = samples_of(block, coords)
         elif self.window_size is not None:
-            index = np.column_stack([np.zeros(len(coords), np.intp), coords])
-            X = LazyWindows(block[None], index, self.window_size,
+            X = LazyWindows(block, coords, self.window_size,
                             dtype=np.result_type(block.dtype, np.float32))
         else:
             X = block[coords[:, 0], coords[:, 1]]
             if X.dtype.kind != "f":
                 X = X.astype(np.float64)
-        return getattr(model, self.method)(X)
+        return getattr(self.model, self.method)(X)
 
 
 def _valid_pixels(block, nodata, finite):
@@ -172,20 +141,26 @@ class _Progress:
 
 
 def _image_source(image, nodata):
-    """(array-like cube, nodata, is_dask) for a Scene, array, dask array or GeoRaster."""
-    from ..datasets import GeoRaster
-
-    if isinstance(image, Scene):
-        return image.cube, image.nodata if nodata is None else nodata, False
-    if isinstance(image, GeoRaster):
-        return image, image.nodata if nodata is None else nodata, False
-    if hasattr(image, "dask") and hasattr(image, "chunks"):
+    """(raster or dask array, nodata, is_dask) for any image ``predict_map`` takes."""
+    if hasattr(image, "dask") and hasattr(image, "chunks") and not hasattr(image, "dims"):
         return image, nodata, True
-    if isinstance(image, (str, bytes)) or hasattr(image, "__fspath__"):
-        raise TypeError("to map a GeoTIFF, open it with skrs.datasets.open_geotiff(path) "
-                        "(streamed) or load_geotiff(path) (in memory) first")
-    cube = np.asarray(image) if not hasattr(image, "shape") else image
-    return cube, nodata, False
+    raster = as_raster(image)
+    data = getattr(raster, "data", None)  # an XarrayRaster backed by dask
+    nodata = raster.nodata if nodata is None else nodata
+    if data is not None and hasattr(data.data, "dask"):
+        return data.data, nodata, True
+    return raster, nodata, False
+
+
+def _to_dask(raster, chunks):
+    import dask.array as da
+
+    rows, cols = (chunks, chunks) if np.isscalar(chunks) else chunks
+    if hasattr(raster, "to_dask"):
+        return raster.to_dask((rows, cols))
+    if isinstance(raster, ArrayRaster):
+        return da.from_array(raster.cube, chunks=(rows, cols, -1))
+    return da.from_array(raster.read(), chunks=(rows, cols, -1))
 
 
 def _check_cube(cube):
@@ -208,12 +183,7 @@ def _map(estimator, image, *, method, block_rows, halo, window_size, nodata, mas
          progress, log, chunks):
     cube, nodata, is_dask = _image_source(image, nodata)
     if chunks is not None and not is_dask:
-        import dask.array as da
-
-        rows, cols = (chunks, chunks) if np.isscalar(chunks) else chunks
-        cube = (cube.to_dask((rows, cols)) if hasattr(cube, "to_dask") else
-                da.from_array(cube, chunks=(rows, cols, -1)))
-        is_dask = True
+        cube, is_dask = _to_dask(cube, chunks), True
     _check_cube(cube)
     plan = _Plan(estimator, window_size, halo, method)
     plan.check_bands(cube.shape[2])
@@ -240,7 +210,7 @@ def _map(estimator, image, *, method, block_rows, halo, window_size, nodata, mas
     for r0 in range(0, n_rows, block_rows):
         r1 = min(n_rows, r0 + block_rows)
         lo, hi = max(0, r0 - h), min(n_rows, r1 + h)
-        block = np.asarray(cube[lo:hi])
+        block = np.asarray(cube.read(slice(lo, hi)))
         out[r0:r1] = _predict_block(plan, block, r0 - lo, hi - r1, 0, 0,
                                     None if mask is None else mask[r0:r1], nodata, fill_value,
                                     dtype, n_outputs)
@@ -302,26 +272,31 @@ def _map_dask(plan, cube, mask, nodata, fill_value, dtype, n_outputs):
 _PARAMS_DOC = """
     Parameters
     ----------
-    estimator : fitted estimator or Pipeline
-        Any fitted skrs pipeline. If it holds a :class:`~skrs.datasets.Scene`
-        (``PixelSpectra(scene)``, ``WindowExtractor(scene)``), that scene is
-        swapped for each block of ``image`` and the pipeline is given pixel
-        coordinates, so window models see the same windows as on a scene.
-        Otherwise it is given a table of pixel spectra, or windows when
-        ``window_size`` is set.
-    image : Scene, ndarray, GeoRaster or dask array of shape (rows, cols, bands)
-        The cube to map; a memory map or an :func:`~skrs.datasets.open_geotiff`
-        raster is read block by block. A dask array (or any image with
+    estimator : fitted estimator, Pipeline or search
+        Any fitted skrs pipeline, used as it is. If its first step reads
+        pixel samples (:class:`~skrs.preprocessing.PixelSpectra`,
+        :class:`~skrs.preprocessing.WindowExtractor`), each block is given
+        as :class:`~skrs.datasets.PixelSamples` of that block, read with
+        the halo the step asks for (``required_halo()``), so window models
+        see the same windows as on the whole image. Otherwise it is given a
+        table of pixel spectra, or windows when ``window_size`` is set.
+    image : raster source, ndarray, DataArray or dask array of shape (rows, cols, bands)
+        The image to map: a :class:`~skrs.datasets.Scene` or
+        :class:`~skrs.datasets.ArrayRaster`, an array or memory map, an
+        :func:`~skrs.io.open_geotiff` raster or an
+        :class:`~skrs.datasets.XarrayRaster` (or DataArray), read block by
+        block. A dask array (or any image with
         ``chunks``) is mapped chunk by chunk (halo exchanged with
         ``dask.array.overlap``) and the result is a lazy dask array: compute
-        it, or write it with :func:`~skrs.datasets.write_label_raster`, on
+        it, or write it with :func:`~skrs.io.write_label_raster`, on
         any dask scheduler.
     block_rows : int, default=None
         Rows predicted at once; default: about 64 MB of band values.
     halo : int, default=None
         Rows (and, for dask, columns) of neighbours read around each block;
-        default: half the largest ``WindowExtractor`` (or ``window_size``)
-        window, 0 for pixel models.
+        default: what the first step asks for (``required_halo()``: half the
+        ``WindowExtractor`` window), or half ``window_size``; 0 for pixel
+        models.
     window_size : int, default=None
         For models fitted directly on (n, size, size, bands) windows rather
         than through ``WindowExtractor``: the window side.
@@ -332,8 +307,8 @@ _PARAMS_DOC = """
     mask : array-like of bool of shape (rows, cols), default=None
         Only pixels where it is True are predicted (for example a cloud mask).
     chunks : int or (int, int), default=None
-        Map lazily with dask, chunk by chunk: ``image`` (array, Scene or
-        GeoRaster, whose nodata is kept) is split into chunks of this many
+        Map lazily with dask, chunk by chunk: ``image`` (array or raster
+        source, whose nodata is kept) is split into chunks of this many
         rows and columns, all bands in each.
     progress : bool, default=True
         Print progress every 10 s for long runs (numpy and raster inputs;
@@ -347,7 +322,7 @@ def predict_map(estimator, image, *, block_rows=None, halo=None, window_size=Non
                 mask=None, fill_value=0, chunks=None, progress=True, log=print):
     """Predict the class of every pixel of an image, streaming row blocks.
 
-    Equals ``estimator.predict`` on every pixel's coordinates (or spectrum,
+    Equals ``estimator.predict`` on every pixel's samples (or spectrum,
     or window), border pixels included, while only one block of rows (plus
     a halo of ``size // 2`` rows for window models) is gathered at a time.
 %s    fill_value : scalar, default=0
@@ -371,12 +346,13 @@ def predict_map(estimator, image, *, block_rows=None, halo=None, window_size=Non
     >>> from skrs.mapping import predict_map
     >>> from skrs.preprocessing import PixelSpectra
     >>> scene = make_synthetic_scene(30, 40, 6, 3, random_state=0)
-    >>> coords, y = scene.labelled_pixels()
-    >>> model = make_pipeline(PixelSpectra(scene), LogisticRegression()).fit(coords, y)
+    >>> X, y = scene.labelled_pixels()
+    >>> model = make_pipeline(PixelSpectra(), LogisticRegression()).fit(X, y)
     >>> labels = predict_map(model, scene, block_rows=7)
     >>> labels.shape, labels.dtype
     ((30, 40), dtype('uint8'))
-    >>> bool((labels[coords[:, 0], coords[:, 1]] == model.predict(coords)).all())
+    >>> rows, cols = X.coords.T
+    >>> bool((labels[rows, cols] == model.predict(X)).all())
     True
     """
     return _map(estimator, image, method="predict", block_rows=block_rows, halo=halo,
@@ -404,8 +380,8 @@ def predict_proba_map(estimator, image, *, block_rows=None, halo=None, window_si
     >>> from skrs.mapping import predict_proba_map
     >>> from skrs.preprocessing import PixelSpectra
     >>> scene = make_synthetic_scene(30, 40, 6, 3, random_state=0)
-    >>> coords, y = scene.labelled_pixels()
-    >>> model = make_pipeline(PixelSpectra(scene), LogisticRegression()).fit(coords, y)
+    >>> X, y = scene.labelled_pixels()
+    >>> model = make_pipeline(PixelSpectra(), LogisticRegression()).fit(X, y)
     >>> proba = predict_proba_map(model, scene)
     >>> proba.shape, bool(abs(proba.sum(axis=2) - 1).max() < 1e-5)
     ((30, 40, 3), True)

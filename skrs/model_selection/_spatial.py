@@ -14,7 +14,7 @@ from scipy.ndimage import maximum_filter
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils import check_random_state
 
-from ..preprocessing import check_coords
+from ..datasets._samples import _check_coords
 
 
 def _block_shape(block_size):
@@ -28,10 +28,11 @@ def _coords(X):
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(
-            "spatial splitters take pixel coordinates (n_samples, 2) as X; to split a "
-            "feature table, split its coordinates and pass the indices as cv="
+            "spatial splitters take pixel samples (PixelSamples) or (row, col) coordinates "
+            f"of shape (n_samples, 2) as X; got shape {X.shape}. To split a feature table, "
+            "split its coordinates and pass the indices as cv="
         )
-    return check_coords(X, (X[:, 0].max() + 1, X[:, 1].max() + 1) if len(X) else (1, 1))
+    return _check_coords(X, (X[:, 0].max() + 1, X[:, 1].max() + 1) if len(X) else (1, 1))
 
 
 def _blocks(coords, block_size):
@@ -52,7 +53,8 @@ def _near(coords, mask_index, buffer):
 class SpatialBlockKFold(BaseCrossValidator):
     """K-fold over image blocks: every fold is a set of whole blocks.
 
-    ``X`` holds (row, col) pixel coordinates, as in skrs scene pipelines. The
+    ``X`` is pixel samples (:class:`~skrs.datasets.PixelSamples`) or their
+    (row, col) coordinates. The
     image is cut into ``block_size`` blocks, blocks are shuffled and dealt to
     the fold with the fewest pixels so far (largest blocks first), so folds
     are balanced in pixel count. With ``buffer > 0``, training pixels within

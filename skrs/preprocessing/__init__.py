@@ -1,11 +1,11 @@
-"""Transformers from pixel coordinates (or spectra) to model features."""
+"""Transformers from pixel samples (or spectra) to model features."""
 
 from ..utils import LazyArray
 from ._index import NDVI, NDWI, SpectralIndex
 from ._lazy import LazyWindows
 from ._normalize import BandNormalizer
 from ._patches import LazyPatches, PatchExtractor
-from ._pixels import PixelSpectra, WindowExtractor, check_coords
+from ._pixels import PixelSpectra, WindowExtractor
 from ._stack import BandStacker, stack_bands
 
 __all__ = [
@@ -20,6 +20,5 @@ __all__ = [
     "PixelSpectra",
     "SpectralIndex",
     "WindowExtractor",
-    "check_coords",
     "stack_bands",
 ]

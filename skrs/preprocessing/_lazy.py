@@ -1,34 +1,27 @@
-"""Pixel windows that are gathered from the cube only when indexed."""
+"""Pixel windows that are read from their raster only when indexed."""
 
 import numpy as np
 
+from ..datasets._raster import as_raster, read_windows
 from ..utils import LazyArray
 
 
-def _reflect(index, length):
-    """numpy.pad 'reflect' indexing: -1 -> 1, length -> length - 2, repeated."""
-    if length == 1:
-        return np.zeros_like(index)
-    period = 2 * (length - 1)
-    index = np.abs(index) % period
-    return np.where(index >= length, period - index, index)
-
-
 class LazyWindows(LazyArray):
-    """k x k windows around pixels, gathered from the source images per batch.
+    """k x k windows around pixels of a raster, read per batch.
 
-    Holds only a reference to the images and the pixel index, so n windows
-    of an (R, C, B) cube cost O(n) memory until indexed; ``X[i:j]`` gathers
-    (and converts to ``dtype``) just those windows. Border pixels are padded
+    Holds only a reference to the raster and the centre pixels, so n
+    windows cost O(n) memory until indexed; ``X[i:j]`` reads (and converts
+    to ``dtype``) just those windows, from memory or, for a file-backed
+    raster, window by window from the file. Border pixels are padded
     (``padding='reflect'`` as :func:`numpy.pad`, or ``'constant'`` zeros),
     never dropped. ``numpy.asarray(X)`` materialises everything.
 
     Parameters
     ----------
-    images : ndarray of shape (m, rows, cols, bands)
-        Source images (a scene cube is ``cube[None]``).
-    index : ndarray of shape (n, 3)
-        (image, row, col) of each window's centre pixel.
+    raster : raster source or ndarray of shape (rows, cols, bands)
+        See :class:`~skrs.datasets.PixelSamples`.
+    coords : ndarray of shape (n, 2)
+        (row, col) of each window's centre pixel.
     size : int
         Odd window side.
     padding : {"reflect", "constant"}
@@ -36,11 +29,7 @@ class LazyWindows(LazyArray):
     transforms : tuple of callables
         Applied in order to each gathered batch (e.g. normalisation).
     n_bands : int, default=None
-        Band count after the transforms; default: that of the images.
-    scene : Scene, default=None
-        The scene whose cube ``images`` is (``cube[None]``). Pickled windows
-        then carry the scene rather than a copy of its cube, so a scene
-        shipped once to dask workers is not sent again with every task.
+        Band count after the transforms; default: that of the raster.
 
     Attributes
     ----------
@@ -51,7 +40,7 @@ class LazyWindows(LazyArray):
     >>> import numpy as np
     >>> from skrs.preprocessing import LazyWindows
     >>> cube = np.arange(12.0).reshape(3, 4, 1)
-    >>> X = LazyWindows(cube[None], np.array([[0, 0, 0], [0, 1, 1]]), size=3)
+    >>> X = LazyWindows(cube, np.array([[0, 0], [1, 1]]), size=3)
     >>> X.shape
     (2, 3, 3, 1)
     >>> X[1][..., 0]
@@ -60,55 +49,27 @@ class LazyWindows(LazyArray):
            [ 8.,  9., 10.]], dtype=float32)
     """
 
-    def __init__(self, images, index, size, padding="reflect", dtype=np.float32, transforms=(),
-                 n_bands=None, scene=None):
-        self.images = images
-        self.scene = scene
-        self.index = np.asarray(index, dtype=np.intp)
+    def __init__(self, raster, coords, size, padding="reflect", dtype=np.float32, transforms=(),
+                 n_bands=None):
+        self.raster = as_raster(raster)
+        self.coords = np.asarray(coords, dtype=np.intp)
         self.size = int(size)
         self.padding = padding
         self.dtype = np.dtype(dtype)
         self.transforms = tuple(transforms)
-        self.n_bands = images.shape[-1] if n_bands is None else int(n_bands)
+        self.n_bands = self.raster.shape[-1] if n_bands is None else int(n_bands)
 
     @property
     def shape(self):
-        return (len(self.index), self.size, self.size, self.n_bands)
+        return (len(self.coords), self.size, self.size, self.n_bands)
 
     def __repr__(self):
         return f"LazyWindows(shape={self.shape}, dtype={self.dtype}, padding={self.padding!r})"
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        if state.get("scene") is not None:
-            state["images"] = None
-        return state
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        if self.scene is not None:
-            self.images = self.scene.cube[None]
-
-    def _gather(self, index):
-        _, n_rows, n_cols, _ = self.images.shape
-        offsets = np.arange(self.size) - self.size // 2
-        rows = index[:, 1, None] + offsets
-        cols = index[:, 2, None] + offsets
-        if self.padding == "reflect":
-            rows, cols = _reflect(rows, n_rows), _reflect(cols, n_cols)
-        else:
-            outside = ~(((rows >= 0) & (rows < n_rows))[:, :, None]
-                        & ((cols >= 0) & (cols < n_cols))[:, None, :])
-            rows, cols = np.clip(rows, 0, n_rows - 1), np.clip(cols, 0, n_cols - 1)
-        out = self.images[index[:, 0, None, None], rows[:, :, None], cols[:, None, :]]
-        out = out.astype(self.dtype, copy=False)
-        if self.padding == "constant" and outside.any():
-            out[outside] = 0
-        return out
-
     def _read(self, positions):
-        return self._gather(self.index[positions])
+        windows = read_windows(self.raster, self.coords[positions], self.size, self.padding)
+        return windows.astype(self.dtype, copy=False)
 
     def _with_transforms(self, transforms, n_bands):
-        return LazyWindows(self.images, self.index, self.size, self.padding, self.dtype,
-                           transforms, n_bands, scene=self.scene)
+        return LazyWindows(self.raster, self.coords, self.size, self.padding, self.dtype,
+                           transforms, n_bands)

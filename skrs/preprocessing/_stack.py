@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ..datasets import Scene
+from ..datasets import ArrayRaster
 from ._bands import apply_bands, validate_bands
 
 
@@ -13,11 +13,12 @@ def stack_bands(*layers, dtype=np.float32):
 
     The lecture's Vaihingen input is ``stack_bands(nir_r_g, ndsm, ndvi)``:
     an orthophoto, a normalised DSM and an index, each (rows, cols) or
-    (rows, cols, bands), all on the same grid. Scenes contribute their cube.
+    (rows, cols, bands), all on the same grid. Scenes (and other in-memory
+    rasters) contribute their cube.
 
     Parameters
     ----------
-    *layers : ndarray or Scene
+    *layers : ndarray, Scene or ArrayRaster
     dtype : numpy dtype, default=float32
 
     Returns
@@ -35,7 +36,7 @@ def stack_bands(*layers, dtype=np.float32):
         raise ValueError("stack_bands needs at least one layer")
     arrays = []
     for i, layer in enumerate(layers):
-        a = np.asarray(layer.cube if isinstance(layer, Scene) else layer)
+        a = np.asarray(layer.cube if isinstance(layer, ArrayRaster) else layer)
         if a.ndim == 2:
             a = a[..., None]
         if a.ndim != 3:
@@ -84,6 +85,8 @@ class BandStacker(TransformerMixin, BaseEstimator):
     (2, 8, 8, 5)
     """
 
+    _parameter_constraints = {"transformers": [list, None], "keep_input": ["boolean"]}
+
     def __init__(self, transformers=None, keep_input=True):
         self.transformers = transformers
         self.keep_input = keep_input
@@ -100,6 +103,7 @@ class BandStacker(TransformerMixin, BaseEstimator):
         -------
         self
         """
+        self._validate_params()
         X = validate_bands(self, X, reset=True)
         steps = list(self.transformers or [])
         names = [name for name, _ in steps]

@@ -3,6 +3,7 @@
 import ctypes
 import os
 import tempfile
+import zlib
 from numbers import Integral, Real
 from pathlib import Path
 
@@ -454,12 +455,16 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
     def __getstate__(self):
         state = self.__dict__.copy()
         if "_model" in state:
-            state["_model"] = _model_bytes(state["_model"])
+            # LIBSVM's model file, compressed: its support vectors are decimal text, about
+            # 2.5 times larger than compressed
+            state["_model"] = zlib.compress(_model_bytes(state["_model"]), 6)
         return state
 
     def __setstate__(self, state):
         if isinstance(state.get("_model"), bytes):
-            state["_model"] = _model_from_bytes(state["_model"])
+            data = state["_model"]
+            state["_model"] = _model_from_bytes(
+                data if data.startswith(b"svm_type") else zlib.decompress(data))
         self.__dict__.update(state)
 
     def __sklearn_tags__(self):

@@ -33,7 +33,7 @@ FAST = {"epochs": 2, "batch_size": 32, "random_state": 0}
 def windows():
     scene = make_synthetic_scene(24, 24, 10, 3, random_state=1)
     coords, y = scene.labelled_pixels()
-    return scene, coords, y, WindowExtractor(scene, size=5).fit_transform(coords)
+    return scene, coords, y, WindowExtractor(size=5).fit_transform(coords)
 
 
 def _spectra(n=120, n_bands=6, seed=0):
@@ -84,8 +84,8 @@ class CountingWindows(LazyWindows):
 def test_lazy_windows_are_streamed_never_materialised():
     scene = make_synthetic_scene(40, 40, 10, 3, random_state=1)
     coords, y = scene.labelled_pixels()
-    X = WindowExtractor(scene, size=5).fit_transform(coords)
-    lazy = CountingWindows(X.images, X.index, X.size)
+    X = WindowExtractor(size=5).fit_transform(coords)
+    lazy = CountingWindows(X.raster, X.coords, X.size)
     clf = HybridSNClassifier(n_components=4, epochs=1, batch_size=16, random_state=0)
     clf.fit(lazy, y)
     assert clf.predict(lazy).shape == y.shape
@@ -94,7 +94,7 @@ def test_lazy_windows_are_streamed_never_materialised():
 
 def test_pipeline_grid_search_and_cross_validate(windows):
     scene, coords, y, _ = windows
-    pipe = make_pipeline(WindowExtractor(scene, size=3),
+    pipe = make_pipeline(WindowExtractor(size=3),
                          CNN3DClassifier(epochs=1, batch_size=64, random_state=0))
     search = GridSearchCV(pipe, {"windowextractor__size": [3, 5],
                                  "cnn3dclassifier__learning_rate": [1e-3, 1e-2]}, cv=2)
@@ -294,7 +294,7 @@ def test_clear_errors_for_bad_input(windows):
     cube = np.array(scene.cube)
     cube[3, 3, 0] = np.nan
     coords, labels = scene.labelled_pixels()
-    lazy = LazyWindows(cube[None], np.c_[np.zeros(len(coords), int), coords], 3)
+    lazy = LazyWindows(cube, coords.coords, 3)
     for standardize in (True, False):  # found by the band statistics, or batch by batch
         with pytest.raises(ValueError, match="NaN"):
             CNN3DClassifier(epochs=1, standardize=standardize).fit(lazy, labels)
@@ -312,3 +312,31 @@ def test_test_and_save_every_n_standalone(tmp_path):
     cb = EvaluateEveryN((X, Y), every=3, path=path)
     model.fit(X, Y, epochs=6, verbose=0, callbacks=[cb])
     assert cb.best_epoch in (2, 5) and os.path.exists(path)
+
+
+def test_fits_in_two_threads_keep_their_own_seed_and_precision():
+    """Seeds and the dtype policy are scoped to each fit: a fit beside another one in the
+    same process, with another seed and mixed precision, gives the same network as alone."""
+    import threading
+
+    import keras
+
+    X, y = _spectra(200)
+    alone = SpectralMLPClassifier(epochs=3, random_state=0).fit(X, y).predict_proba(X)
+    policy = keras.config.dtype_policy().name
+    fitted = {}
+
+    def fit(name, **params):
+        fitted[name] = SpectralMLPClassifier(epochs=3, **params).fit(X, y)
+
+    threads = [threading.Thread(target=fit, args=("seed0",), kwargs={"random_state": 0}),
+               threading.Thread(target=fit, args=("other",),
+                                kwargs={"random_state": 1, "mixed_precision": True})]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    np.testing.assert_allclose(fitted["seed0"].predict_proba(X), alone, rtol=1e-5, atol=1e-6)
+    assert fitted["seed0"].model_.layers[-2].dtype_policy.name == "float32"
+    assert fitted["other"].model_.layers[-2].dtype_policy.name == "mixed_bfloat16"
+    assert keras.config.dtype_policy().name == policy

@@ -57,6 +57,7 @@ def test_augment_changes_training_only_and_is_reproducible(monkeypatch):
     assert not np.allclose(plain.predict_proba(X), proba, atol=1e-4)
 
 
+@pytest.mark.slow
 def test_flip_and_rotation_augmentation_teaches_invariance():
     """Trained only on squares in the top-left corner for class 0, a model trained
     with rotations also recognises class 0 squares in the other corners."""
@@ -154,6 +155,7 @@ def test_resnet50_weight_errors(tmp_path, monkeypatch):
         _backbone.resnet50_backbone((32, 32, 3), "imagenet")
 
 
+@pytest.mark.slow
 def test_resnet50_classifier_end_to_end_with_a_freezing_schedule(rgb_weights):
     """One fit (ResNet-50 graphs take ~20 s to trace on a CPU): pretrained local
     weights, 4 bands, 20 x 20 patches resized to 32, head-only epoch, then all."""
@@ -179,6 +181,7 @@ def test_resnet50_classifier_end_to_end_with_a_freezing_schedule(rgb_weights):
     assert restored.weights == path and not hasattr(restored, "model_")
 
 
+@pytest.mark.slow
 def test_resnet50_frozen_backbone_keeps_pretrained_weights(rgb_weights):
     path, reference = rgb_weights
     X, y = _patches(n=16, size=32, bands=3)
@@ -272,7 +275,7 @@ def test_segmenter_targets_and_errors():
         seg.fit(X, y[:, 0])
     with pytest.raises(ValueError, match="no labelled samples"):
         seg.fit(X, np.zeros_like(y))
-    with pytest.raises(ValueError, match="backbone must be"):
+    with pytest.raises(ValueError, match="'backbone' parameter of FCNSegmenter must be"):
         FCNSegmenter(backbone="vgg", epochs=1).fit(X, y)
     seg.fit(X, y, X_val=X[:2], y_val=y[:2])
     assert np.isfinite(seg.history_["val_accuracy"]).all()
@@ -283,6 +286,7 @@ def test_segmenter_targets_and_errors():
         predict_segmentation_map(seg, np.zeros((20, 20, 2)))
 
 
+@pytest.mark.slow
 def test_resnet50_fcn_builds_trains_and_predicts_tiles():
     """The lecture's ResNet50-FCN: one short fit (its graph takes ~20 s to trace)."""
     X, _ = _patches(n=8, size=24, bands=5)

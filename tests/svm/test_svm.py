@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from sklearn.datasets import load_iris, make_classification
 from sklearn.svm import SVC
 
-from skrs.datasets import dump_libsvm
+from skrs.io import dump_libsvm
 from skrs.svm import LibSVMClassifier
 
 

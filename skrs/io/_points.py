@@ -74,7 +74,7 @@ def read_point_table(table, *, label_column=None, coord_columns="auto", band_col
     Examples
     --------
     >>> import io, os, tempfile
-    >>> from skrs.datasets import read_point_table
+    >>> from skrs.io import read_point_table
     >>> path = os.path.join(tempfile.mkdtemp(), "points.csv")
     >>> with open(path, "w") as f:
     ...     _ = f.write("ID,x,y,B2,B3,B4,Class\\n1,500000,4600000,0.05,0.08,0.04,2\\n"
@@ -153,7 +153,7 @@ def write_point_table(path, columns, delimiter=","):
     Examples
     --------
     >>> import os, tempfile
-    >>> from skrs.datasets import write_point_table
+    >>> from skrs.io import write_point_table
     >>> path = os.path.join(tempfile.mkdtemp(), "grid.csv")
     >>> _ = write_point_table(path, {"x": [0.5, 1.5], "class": [3, 1]})
     >>> open(path).read().splitlines()
@@ -198,7 +198,7 @@ def points_to_grid(coords, values, fill_value=0, decimals=6):
 
     Examples
     --------
-    >>> from skrs.datasets import points_to_grid
+    >>> from skrs.io import points_to_grid
     >>> grid, transform = points_to_grid([[5, 15], [15, 15], [5, 5]], [1, 2, 3])
     >>> grid.tolist(), (transform.c, transform.f, transform.a)
     ([[1, 2], [3, 0]], (0.0, 20.0, 10.0))

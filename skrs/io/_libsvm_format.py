@@ -47,7 +47,7 @@ def load_libsvm(path, n_features=None, dtype="float64"):
     Examples
     --------
     >>> import os, tempfile
-    >>> from skrs.datasets import load_libsvm
+    >>> from skrs.io import load_libsvm
     >>> path = os.path.join(tempfile.mkdtemp(), "d.libsvm")
     >>> _ = open(path, "w").write("48 1:0.69 2:0.59\\n51 2:0.5\\n")
     >>> X, y = load_libsvm(path)
@@ -79,7 +79,7 @@ def dump_libsvm(X, y, path, comment=None):
     Examples
     --------
     >>> import numpy as np, os, tempfile
-    >>> from skrs.datasets import dump_libsvm, load_libsvm
+    >>> from skrs.io import dump_libsvm, load_libsvm
     >>> path = os.path.join(tempfile.mkdtemp(), "d.libsvm")
     >>> dump_libsvm(np.array([[0.5, 0.0], [1.0, 2.0]]), np.array([1, 2]), path)
     >>> open(path).read().splitlines()

@@ -13,8 +13,9 @@ from sklearn.pipeline import make_pipeline
 rasterio = pytest.importorskip("rasterio")
 from rasterio.transform import from_origin  # noqa: E402
 
-from skrs.datasets import (GeoRaster, Scene, load_geotiff, open_geotiff,  # noqa: E402
-                           read_label_raster, write_label_raster, write_probability_raster)
+from skrs.datasets import PixelSamples  # noqa: E402
+from skrs.io import (GeoRaster, load_geotiff, open_geotiff, read_label_raster,  # noqa: E402
+                     write_label_raster, write_probability_raster)
 from skrs.mapping import predict_map, predict_proba_map  # noqa: E402
 from skrs.preprocessing import BandNormalizer, PixelSpectra, WindowExtractor  # noqa: E402
 from skrs.utils import class_colors  # noqa: E402
@@ -172,11 +173,11 @@ def test_failed_write_leaves_the_old_file_whole(tmp_path):
 def test_map_a_geotiff_in_row_blocks_and_on_dask(tmp_path, image):
     path, bands = image
     scene = load_geotiff(path)
-    coords = np.argwhere(np.ones(scene.shape[:2], bool))
+    X = PixelSamples(scene, np.argwhere(np.ones(scene.shape[:2], bool)))
     y = 1 + (scene.cube[:, :, 0] > 2500).ravel().astype(int)
-    model = make_pipeline(WindowExtractor(scene, size=3), _Flatten(), BandNormalizer(),
-                          LogisticRegression(max_iter=500)).fit(coords, y)
-    expected = model.predict(coords).reshape(scene.shape[:2])
+    model = make_pipeline(WindowExtractor(size=3), _Flatten(), BandNormalizer(),
+                          LogisticRegression(max_iter=500)).fit(X, y)
+    expected = model.predict(X).reshape(scene.shape[:2])
     expected[0, :3] = 0  # the nodata corner is not predicted
     raster = open_geotiff(path)
     np.testing.assert_array_equal(predict_map(model, raster, block_rows=4), expected)
@@ -203,10 +204,11 @@ def test_georaster_pickles_as_paths_and_maps_on_a_local_cluster(image):
     raster.read()  # opens file handles, which must not travel
     assert len(pickle.dumps(raster)) < 2000
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(raster)).read(), raster.read())
-    scene = Scene(raster.read())
-    coords = np.argwhere(np.ones(scene.shape[:2], bool))
-    model = make_pipeline(PixelSpectra(scene), LogisticRegression(max_iter=500)).fit(
-        coords, 1 + (coords[:, 0] > 10))
+    coords = np.argwhere(np.ones(raster.shape[:2], bool))
+    # trained on samples of the file itself, read window by window
+    model = make_pipeline(PixelSpectra(), LogisticRegression(max_iter=500)).fit(
+        PixelSamples(raster, coords), 1 + (coords[:, 0] > 10))
+    assert len(pickle.dumps(model)) < 5000
     expected = predict_map(model, raster, nodata=-1)
     with connect(n_workers=2, threads_per_worker=1) as client:
         got = client.compute(predict_map(model, raster, chunks=8, nodata=-1)).result()

@@ -53,7 +53,7 @@ def test_spatial_train_test_split_gives_every_class_its_share():
 def test_errors():
     with pytest.raises(ValueError, match="fewer than n_splits=5"):
         list(SpatialBlockKFold(5, block_size=40).split(COORDS))
-    with pytest.raises(ValueError, match=r"coordinates \(n_samples, 2\)"):
+    with pytest.raises(ValueError, match=r"coordinates of shape \(n_samples, 2\)"):
         list(SpatialBlockKFold().split(np.ones((10, 5))))
     with pytest.raises(ValueError, match="train_size"):
         spatial_train_test_split(COORDS, train_size=1.5)

@@ -12,7 +12,6 @@ Layout (one file)::
 
 from pathlib import Path
 
-import h5py
 import numpy as np
 from sklearn.utils import Bunch
 
@@ -66,7 +65,7 @@ def write_window_hdf5(path, X_train, y_train, X_test=None, y_test=None, *, coord
     Examples
     --------
     >>> import numpy as np, os, tempfile
-    >>> from skrs.datasets import write_window_hdf5, read_window_hdf5
+    >>> from skrs.io import write_window_hdf5, read_window_hdf5
     >>> path = os.path.join(tempfile.mkdtemp(), "w.hdf5")
     >>> write_window_hdf5(path, np.ones((2, 3, 3, 4)), [1, 2])
     >>> data = read_window_hdf5(path)
@@ -79,6 +78,8 @@ def write_window_hdf5(path, X_train, y_train, X_test=None, y_test=None, *, coord
         mean_, std_ = streamed_moments(X_train, per_band=False, batch_size=batch_size)
         mean = mean_ if mean is None else mean
         std = std_ if std is None else std
+    import h5py
+
     with atomic_write(path) as tmp, h5py.File(tmp, "w") as f:
         _write_subset(f.create_group("train"), X_train, y_train, coords_train, batch_size)
         if X_test is not None:
@@ -110,6 +111,8 @@ def read_window_hdf5(path, subset="train"):
     if not path.exists():
         raise FileNotFoundError(f"window-tensor file not found: {path}")
     try:
+        import h5py
+
         f = h5py.File(path, "r")
     except OSError as exc:
         raise ValueError(f"{path} is not a readable HDF5 file: {exc}") from exc

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skrs.datasets import points_to_grid, read_point_table, write_point_table
+from skrs.io import points_to_grid, read_point_table, write_point_table
 from skrs.model_selection import train_val_test_split
 
 HEADER = "ID,x,y,B2,B3,B4,B8,Class\n"
@@ -104,7 +104,8 @@ def test_point_workflow_end_to_end_on_real_pixels(salinas_a, tmp_path):
     from skrs.metrics import overall_accuracy
     from skrs.preprocessing import BandNormalizer
 
-    coords, y = salinas_a.labelled_pixels()
+    samples, y = salinas_a.labelled_pixels()
+    coords = samples.coords
     spectra = salinas_a.cube[coords[:, 0], coords[:, 1]].astype(float)
     xy = np.column_stack([coords[:, 1] * 3.7 + 1.85, (83 - coords[:, 0]) * 3.7 - 1.85])
     columns = {"x": xy[:, 0], "y": xy[:, 1]}
