@@ -18,6 +18,7 @@ from sklearn.utils.multiclass import _ovr_decision_function, check_classificatio
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import atomic_write
+from ._platt import pairwise_sigmoids
 
 _lib = _svm.libsvm
 _KERNELS = {"linear": 0, "poly": 1, "rbf": 2, "sigmoid": 3}
@@ -158,8 +159,10 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         Weight of C per class (``-wi``).
     decision_function_shape : {"ovr", "ovo"}, default="ovr"
     random_state : int, RandomState instance or None, default=None
-        Seeds the C library's ``rand()``, used by the internal cross-validation
-        of ``probability=True``, so that probability models are reproducible.
+        Seeds the folds of the internal 5-fold cross-validation that
+        ``probability=True`` fits its sigmoids on (LIBSVM's procedure, run
+        with this generator instead of the C library's global ``rand()``), so
+        that probability models are reproducible.
 
     Attributes
     ----------
@@ -255,8 +258,9 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
             f"-s {_C_SVC}", f"-t {_KERNELS[self.kernel]}", f"-d {self.degree}",
             f"-g {self.gamma_!r}", f"-r {float(self.coef0)!r}", f"-c {float(self.C)!r}",
             f"-e {float(self.tol)!r}", f"-m {float(self.cache_size)!r}",
-            f"-h {int(self.shrinking)}", f"-b {int(self.probability)}", "-q",
+            f"-h {int(self.shrinking)}", "-b 0", "-q",
         ]
+        weights = np.ones(len(self.classes_))
         if self.class_weight is not None:
             weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
             options += [f"-w{label} {float(w)!r}" for label, w in zip(labels, weights) if w != 1]
@@ -269,15 +273,33 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         error = _lib.svm_check_parameter(problem, param)
         if error:
             raise ValueError(f"LIBSVM refused the parameters: {error.decode()}")
-        if self.probability:
-            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            ctypes.CDLL(None).srand(ctypes.c_uint(seed))
         _silence()
         model = _svm.toPyModel(_lib.svm_train(problem, param))
         model.x_space = problem.x_space  # the model's support vectors point into it
-        self._set_model(model)
         self.support_ = np.sort(order[np.asarray(model.get_sv_indices(), dtype=np.intp) - 1])
+        if self.probability:
+            model = self._with_probability(model, X, y_index, float(self.C) * weights)
+        self._set_model(model)
         return self
+
+    def _with_probability(self, model, X, y_index, class_C):
+        """``model`` with LIBSVM's Platt-scaling sigmoids (``probA``, ``probB``), fitted on
+        internal 5-fold cross-validation folds drawn from ``random_state``."""
+        params = {k: getattr(self, k) for k in ("kernel", "degree", "coef0", "tol",
+                                                 "cache_size", "shrinking")}
+
+        def pair_classifier(c_pos, c_neg):
+            return LibSVMClassifier(C=1.0, gamma=self.gamma_, class_weight={1: c_pos, -1: c_neg},
+                                    **params)
+
+        # LIBSVM's classes are in sorted order here (rows were presented sorted by class)
+        prob_a, prob_b = pairwise_sigmoids(X, y_index, pair_classifier, class_C,
+                                           check_random_state(self.random_state))
+        text = _model_bytes(model).decode()
+        head, rest = text.split("nr_sv", 1)
+        head += (f"probA {' '.join(f'{v:.17g}' for v in prob_a)}\n"
+                 f"probB {' '.join(f'{v:.17g}' for v in prob_b)}\n")
+        return _model_from_bytes((head + "nr_sv" + rest).encode())
 
     def _class_labels(self):
         """Integer labels handed to LIBSVM: the classes themselves when they

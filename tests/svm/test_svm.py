@@ -2,6 +2,7 @@ import os
 import pickle
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -186,3 +187,33 @@ def test_svm_train_model_with_its_own_class_order(tmp_path, data):
     ours = LibSVMClassifier(gamma=0.1, tol=1e-8).fit(X, y)
     np.testing.assert_array_equal(loaded.classes_, [1, 2, 3, 4])
     np.testing.assert_allclose(loaded.decision_function(X), ours.decision_function(X), atol=1e-5)
+
+
+@needs_cli
+def test_probabilities_equal_svm_predict_b1(tmp_path, data):
+    """Sigmoids fitted in Python (seeded, no libc rand) are LIBSVM's: svm-predict -b 1 on the
+    saved model gives the same probabilities."""
+    X, y = data
+    clf = LibSVMClassifier(C=10, probability=True, random_state=0).fit(X, y)
+    clf.save_model(tmp_path / "py.model")
+    dump_libsvm(X, y, tmp_path / "test.libsvm")
+    subprocess.run(["svm-predict", "-q", "-b", "1", str(tmp_path / "test.libsvm"),
+                    str(tmp_path / "py.model"), str(tmp_path / "py.pred")], check=True)
+    lines = (tmp_path / "py.pred").read_text().split("\n")
+    labels = [int(v) for v in lines[0].split()[1:]]
+    cli = np.loadtxt(lines[1:])[:, 1:]
+    proba = clf.predict_proba(X)[:, [list(clf.classes_).index(label) for label in labels]]
+    np.testing.assert_allclose(cli, proba, atol=1e-5)
+
+
+def test_probability_folds_use_their_own_generator():
+    """probability=True never seeds the C library's global rand() (no srand anywhere)."""
+    import skrs.svm
+
+    source = "".join(p.read_text() for p in Path(skrs.svm.__file__).parent.glob("*.py"))
+    assert ".srand(" not in source
+    X, y = make_classification(n_samples=120, n_features=5, n_informative=3, n_classes=3,
+                               random_state=0)
+    a = LibSVMClassifier(probability=True, random_state=0).fit(X, y).predict_proba(X)
+    b = LibSVMClassifier(probability=True, random_state=1).fit(X, y).predict_proba(X)
+    assert not np.allclose(a, b)
