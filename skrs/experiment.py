@@ -109,7 +109,7 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
     """
     from .model_selection import search_on_dask
     from .model_selection._cluster import has_gpu_workers
-    from .model_selection._dask import needs_accelerator
+    from .model_selection._dask import _shared_input, needs_accelerator
 
     labels = list(range(1, scene.n_classes + 1))
     jobs = []
@@ -147,8 +147,9 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
         for i, (split, name, X, y, train, test, model) in enumerate(jobs):
             if not hasattr(model, "param_grid"):
                 log(describe(split, name, train, test, model) + ", submitted to dask ...")
-                if id(X) not in shared:  # each split's samples (and scene) sent once
-                    shared[id(X)] = client.scatter(X, broadcast=True, hash=False)
+                if id(X) not in shared:  # each split's samples (and scene) sent once,
+                    # as a task result dask can recompute if a worker is lost
+                    shared[id(X)] = client.submit(_shared_input, X, pure=False)
                 resources = {"GPU": 1} if gpu and needs_accelerator(model) else None
                 futures[client.submit(_fit_evaluate, model, shared[id(X)], y, train, test,
                                       resources=resources, pure=False)] = i

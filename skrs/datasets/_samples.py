@@ -87,8 +87,13 @@ class PixelSamples:
     @classmethod
     def _subset(cls, raster, coords, groups):
         samples = cls.__new__(cls)
+        coords.flags.writeable = False
         samples.raster, samples.coords, samples.groups = raster, coords, groups
         return samples
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.coords.flags.writeable = False
 
     @property
     def shape(self):
@@ -109,16 +114,19 @@ class PixelSamples:
                 raise IndexError("pixel samples are cut along the first axis only "
                                  f"(X[idx] or X[idx, :]); got {key!r}")
             key = key[0]
-        if isinstance(key, (int, np.integer)):
-            return self.coords[key]
-        if isinstance(key, list) or (isinstance(key, np.ndarray) and key.dtype != bool):
-            key = np.asarray(key, dtype=np.intp)
+        if isinstance(key, (int, np.integer)) or (isinstance(key, np.ndarray) and key.ndim == 0):
+            return self.coords[int(key)]
+        if not isinstance(key, slice):
+            key = np.asarray(key)
+            key = np.flatnonzero(key) if key.dtype == bool else key.astype(np.intp)
         coords = self.coords[key]
         return self._subset(self.raster, coords,
                             None if self.groups is None else self.groups[key])
 
     def __array__(self, dtype=None, copy=None):
-        return self.coords if dtype is None else self.coords.astype(dtype)
+        if dtype is not None:
+            return self.coords.astype(dtype)
+        return self.coords.copy() if copy else self.coords
 
     def __iter__(self):
         return iter(self.coords)

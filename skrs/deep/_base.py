@@ -21,7 +21,7 @@ from ._callbacks import (EpochRecorder, TestAndSaveEveryN, history_from_json,
                          history_to_json)
 from ._augment import make_augmenter, needs_band_std
 from ._data import BatchSequence, EpochOrder, check_input
-from ._device import enable_memory_growth, get_strategy, limit_threads_to_dask_worker
+from ._device import get_strategy, grow_gpu_memory_unless_configured, limit_threads_to_dask_worker
 from ._params import constructor
 
 # Parameters that may change between an interrupted fit and its resumption.
@@ -60,26 +60,37 @@ def _seeded(seed):
             tf_config.disable_op_determinism()
 
 
+_DETERMINISM_LOCK = threading.Lock()
+_DETERMINISTIC_FITS = [0, False]  # seeded fits training now; whether determinism was on before
+
+
 @contextmanager
 def _deterministic(enabled):
-    """TensorFlow's deterministic ops while a seeded network trains (restored after).
+    """TensorFlow's deterministic ops while seeded networks train (restored after the last).
 
     Training draws no global random numbers (the batch order and augmentation
     use the fit's own generator, dropout its layers' seeds), so a seeded fit
-    is reproducible without seeding the process while it trains.
+    is reproducible without seeding the process while it trains. The setting
+    is process-wide: it is turned on by the first seeded fit and restored when
+    the last one running ends.
     """
     if not enabled:
         yield
         return
     from tensorflow.python.framework import config as tf_config
 
-    was_deterministic = tf_config.is_op_determinism_enabled()
-    tf_config.enable_op_determinism()
+    with _DETERMINISM_LOCK:
+        if _DETERMINISTIC_FITS[0] == 0:
+            _DETERMINISTIC_FITS[1] = tf_config.is_op_determinism_enabled()
+            tf_config.enable_op_determinism()
+        _DETERMINISTIC_FITS[0] += 1
     try:
         yield
     finally:
-        if not was_deterministic:
-            tf_config.disable_op_determinism()
+        with _DETERMINISM_LOCK:
+            _DETERMINISTIC_FITS[0] -= 1
+            if _DETERMINISTIC_FITS[0] == 0 and not _DETERMINISTIC_FITS[1]:
+                tf_config.disable_op_determinism()
 
 
 @contextmanager
@@ -323,7 +334,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                 std[std == 0] = 1.0  # constant bands
                 self._band_stats = (mean.astype(np.float32), std.astype(np.float32))
             self._prepare(X_train)
-        enable_memory_growth()
+        grow_gpu_memory_unless_configured()
         strategy = get_strategy(self.distribute)
         seed = self._seed if self.random_state is not None else None
 

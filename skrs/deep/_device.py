@@ -7,6 +7,16 @@ import warnings
 import tensorflow as tf
 
 
+# Whether fits turn on GPU memory growth; configure_devices(memory_growth=False) clears it.
+_GROW_GPU_MEMORY = [True]
+
+
+def grow_gpu_memory_unless_configured():
+    """Called by every fit: memory growth, unless ``configure_devices`` said otherwise."""
+    if _GROW_GPU_MEMORY[0]:
+        enable_memory_growth()
+
+
 def enable_memory_growth():
     """Let TensorFlow allocate GPU memory as needed instead of all of it.
 
@@ -43,6 +53,7 @@ def configure_devices(logical_cpus=None, memory_growth=True):
     >>> from skrs.deep import configure_devices
     >>> configure_devices(memory_growth=True)  # doctest: +SKIP
     """
+    _GROW_GPU_MEMORY[0] = bool(memory_growth)
     if memory_growth:
         enable_memory_growth()
     if logical_cpus is not None:

@@ -195,10 +195,15 @@ class GeoRaster:
             Rows and columns per chunk.
         """
         import dask.array as da
+        from dask.base import tokenize
 
         rows, cols = (chunks, chunks) if np.isscalar(chunks) else chunks
+        # named by what is read (files as they are now, resampling, chunks), so two
+        # rasters or two chunkings never share keys on one cluster
+        files = [(str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in self.paths]
+        name = f"georaster-{tokenize(files, self.resampling, rows, cols)}"
         return da.from_array(self, chunks=(rows, cols, -1), asarray=False, lock=False,
-                             meta=np.empty((0, 0, 0), self.dtype), name=f"georaster-{id(self):x}")
+                             meta=np.empty((0, 0, 0), self.dtype), name=name)
 
     def to_scene(self, labels=None, class_names=None, name=None):
         """Read the whole raster into a :class:`~skrs.datasets.Scene` (see :func:`load_geotiff`)."""

@@ -6,14 +6,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..datasets import ArrayRaster
+from ..datasets import as_raster
+from ..datasets._raster import is_raster
 from ..utils import atomic_write, class_colors
 from ._georaster import GeoRaster, _rasterio
 
 
 def _georeference(like, crs, transform):
-    if like is not None and not isinstance(like, (ArrayRaster, GeoRaster)):
-        like = GeoRaster(like)
+    if like is not None and not is_raster(like):
+        # a DataArray (its rio georeference), else the path of a raster file
+        like = as_raster(like) if hasattr(like, "dims") else GeoRaster(like)
     if like is not None:
         crs = like.crs if crs is None else crs
         transform = like.transform if transform is None else transform

@@ -232,3 +232,14 @@ def test_global_normalizer_is_the_lectures():
 def test_normalizer_refuses_nan():
     with pytest.raises(ValueError, match="NaN"):
         BandNormalizer().fit([[1.0, np.nan]])
+
+
+def test_pixel_samples_boolean_lists_and_array_copies(synthetic_scene):
+    X, _ = synthetic_scene.labelled_pixels()
+    mask = [True, False, True] + [False] * (len(X) - 3)
+    np.testing.assert_array_equal(np.asarray(X[mask]), X.coords[[0, 2]])
+    np.testing.assert_array_equal(X[np.int64(4)], X.coords[4])
+    assert len(X[[]]) == 0
+    copied = np.array(X, copy=True)
+    copied[0] = -1  # a copy is the caller's; the samples' coordinates stay read-only
+    assert not X.coords.flags.writeable and not X[[1, 0]].coords.flags.writeable
