@@ -40,8 +40,14 @@ def _clear_memory(memory):
 def prefix_cache(search, client):
     """Give ``search.estimator`` (a Pipeline without ``memory``) a per-worker
     cache of its fitted prefixes for the block; remove it after."""
+    from ..preprocessing import WindowExtractor
+
     estimator = search.estimator
-    if not isinstance(estimator, Pipeline) or estimator.memory is not None:
+    # Window pipelines are not cached: their steps pass lazy windows that refer to the
+    # whole raster, which joblib.Memory would hash and write to disk once per fold, while
+    # reading windows again is cheap.
+    if (not isinstance(estimator, Pipeline) or estimator.memory is not None
+            or isinstance(estimator.steps[0][1], WindowExtractor)):
         yield
         return
     memory = ProcessLocalMemory(uuid.uuid4().hex)

@@ -181,6 +181,9 @@ def search_on_dask(search, X, y=None, *, scheduler=None, cache_prefixes=True, pr
         Give a ``Pipeline`` estimator without ``memory`` a per-worker cache
         for the search, so the fitted steps before the last one are computed
         once per fold rather than once per (candidate, fold). Removed after.
+        Not for pipelines that start with ``WindowExtractor``: their lazy
+        windows refer to the whole raster, which the cache would hash and
+        store once per fold.
     progress : bool, default=True
         Print the number of fits to run, then joblib's progress lines.
     n_workers, threads_per_worker, timeout
