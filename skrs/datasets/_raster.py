@@ -278,8 +278,7 @@ def read_windows(raster, coords, size=1, padding="reflect"):
                                            slice(c0, int(c.max()) + 1)))
             out[group] = block[(r - r0)[:, :, None], (c - c0)[:, None, :]]
     if outside is not None and outside.any():
-        out = out.copy() if not out.flags.writeable else out
-        out[outside] = 0
+        out[outside] = 0  # a fresh array: fancy indexing or np.empty
     return out
 
 

@@ -38,7 +38,9 @@ _BUILD_LOCK = threading.RLock()
 
 @contextmanager
 def _building(seed, policy):
-    with _BUILD_LOCK, _seeded(seed), _dtype_policy(policy):
+    # scikeras's seeding turns op determinism on; inside _deterministic it is already on
+    # and counted, so a fit training in another thread never sees it switched off
+    with _BUILD_LOCK, _deterministic(seed is not None), _seeded(seed), _dtype_policy(policy):
         yield
 
 
@@ -48,16 +50,9 @@ def _seeded(seed):
     if seed is None:
         yield
         return
-    from tensorflow.python.framework import config as tf_config
-
-    was_deterministic = tf_config.is_op_determinism_enabled()
-    try:
-        with tensorflow_random_state(seed):
-            keras.utils.set_random_seed(seed)
-            yield
-    finally:  # scikeras's context can leave op determinism on; never leak it
-        if not was_deterministic:
-            tf_config.disable_op_determinism()
+    with tensorflow_random_state(seed):
+        keras.utils.set_random_seed(seed)
+        yield
 
 
 _DETERMINISM_LOCK = threading.Lock()

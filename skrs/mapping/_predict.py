@@ -158,9 +158,7 @@ def _to_dask(raster, chunks):
     rows, cols = (chunks, chunks) if np.isscalar(chunks) else chunks
     if hasattr(raster, "to_dask"):
         return raster.to_dask((rows, cols))
-    if isinstance(raster, ArrayRaster):
-        return da.from_array(raster.cube, chunks=(rows, cols, -1))
-    return da.from_array(raster.read(), chunks=(rows, cols, -1))
+    return da.from_array(raster.read(), chunks=(rows, cols, -1))  # an ArrayRaster's: a view
 
 
 def _check_cube(cube):

@@ -25,8 +25,8 @@ def sigmoid_train(dec_values, positive):
 
     def objective(a, b):
         fapb = f * a + b
-        return float(np.sum(np.where(fapb >= 0, t * fapb + np.log1p(np.exp(-np.abs(fapb))),
-                                     (t - 1) * fapb + np.log1p(np.exp(-np.abs(fapb))))))
+        return float(np.sum(np.where(fapb >= 0, t, t - 1) * fapb
+                            + np.log1p(np.exp(-np.abs(fapb)))))
 
     a, b = 0.0, float(np.log((prior0 + 1.0) / (prior1 + 1.0)))
     fval = objective(a, b)
