@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -123,7 +124,7 @@ class CountFits(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         with open(self.log, "a") as f:
-            f.write(f"{os.getpid()}\n")
+            f.write(f"{os.getpid()}:{joblib.hash(np.asarray(X))}\n")
         self.n_features_in_ = np.asarray(X).shape[1]
         return self
 
@@ -141,8 +142,12 @@ def test_pipeline_prefix_is_fitted_once_per_fold_not_per_candidate(scene, local_
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     search_on_dask(GridSearchCV(pipe, grid, cv=cv), X, y, scheduler=local_client,
                    progress=False)
-    # 6 candidates x 3 folds share 3 fold prefixes, plus the refit on all pixels
-    assert len(log.read_text().split()) == 3 + 1
+    # 6 candidates x 3 folds share 3 fold prefixes: each worker process fits each fold's
+    # prefix at most once (the cache is on the worker's own disk), plus the refit
+    fits = log.read_text().split()
+    assert len(fits) == len(set(fits)), fits
+    assert len({fit.split(":")[1] for fit in fits}) == 3 + 1
+    assert len(fits) <= 3 * len(local_client.scheduler_info()["workers"]) + 1
     log.unlink()
     search_on_dask(GridSearchCV(pipe, grid, cv=cv), X, y, scheduler=local_client,
                    progress=False, cache_prefixes=False)
