@@ -2,11 +2,24 @@
 
 import argparse
 import sys
+import warnings
+from pathlib import Path
 
-from .experiment import MODELS, SCENES, format_results, run_experiment, write_results
+import numpy as np
+
+# Model and scene names, without importing the packages that define them (the command
+# starts in well under a second; TensorFlow is imported only for deep models).
+MODEL_NAMES = ("cnn3d", "hybridsn", "mlp", "svm")
+SCENE_NAMES = ("indian-pines", "pavia-university", "salinas-a")
+
+
+def _warning_line(message, category, filename, lineno, file=None, line=None):
+    print(f"skrs: warning: {message}", file=sys.stderr if file is None else file)
 
 
 def _experiment(args):
+    from .experiment import MODELS, SCENES, format_results, run_experiment, write_results
+
     scene = SCENES[args.scene](data_home=args.data_home)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = sorted(set(models) - set(MODELS))
@@ -33,14 +46,156 @@ def _experiment(args):
             print("(no PNG figures: they need matplotlib, pip install 'skrs[plot]')")
 
 
+def _check_out(path, suffixes):
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise ValueError(f"--out {path}: expected a {' or '.join(suffixes)} file name")
+    if not path.parent.is_dir():
+        raise ValueError(f"--out {path}: the folder {path.parent} does not exist")
+    return path
+
+
+def _cluster(args):
+    from .model_selection import connect
+
+    return connect(args.scheduler, n_workers=args.workers)
+
+
+def _train(args):
+    from .io import save_model
+    from .workflow import open_image, read_labels, train, write_report
+
+    out = _check_out(args.out, (".skrs",))
+    raster = open_image(args.images)
+    samples = read_labels(args.labels, raster, args.label_field, name_field=args.name_field,
+                          all_touched=args.all_touched)
+    with _cluster(args) as client:
+        model, evaluation = train(raster, samples, model=args.model, split=args.cv,
+                                  n_splits=args.folds, random_state=args.seed, client=client,
+                                  log=lambda line: print(line, flush=True))
+    _, _, values, names = samples
+    report = evaluation["report"]
+    title = (f"{args.model}, held-out {args.cv} folds ({evaluation['split_description']}), "
+             f"OA {report.overall_accuracy:.3f}")
+    print()
+    print(report)
+    save_model(out, model, class_values=values, class_names=names,
+               band_names=list(raster.band_names), n_bands=raster.shape[2],
+               evaluation={"split": args.cv, "n_splits": args.folds,
+                           "overall_accuracy": report.overall_accuracy,
+                           "average_accuracy": report.average_accuracy, "kappa": report.kappa})
+    written = write_report(out.with_name(out.stem + "_report"), evaluation, names, values, title)
+    print(f"\nwritten: {out}, " + ", ".join(str(p) for p in written))
+
+
+def _load(path, raster):
+    from .io import load_model
+
+    model, meta = load_model(path, return_metadata=True)
+    if raster is not None and meta.get("n_bands") not in (None, raster.shape[2]):
+        raise ValueError(f"the model {path} reads {meta['n_bands']} bands "
+                         f"({', '.join(meta.get('band_names', []))}); the image has "
+                         f"{raster.shape[2]}")
+    return model, meta
+
+
+def _evaluate(args):
+    from .workflow import evaluate, open_image, read_labels, write_report
+
+    raster = open_image(args.images)
+    model, meta = _load(args.model, raster)
+    X, y, values, names = read_labels(args.labels, raster, args.label_field,
+                                      name_field=args.name_field, all_touched=args.all_touched)
+    known = dict(zip(meta["class_values"], meta["class_names"]))
+    if args.name_field is None and all(n in known.values() for n in names):
+        # class names in the new labels: recode them to the model's codes
+        code = {n: v for v, n in known.items()}
+        y = np.array([code[names[values.index(v)]] for v in y])
+        values = sorted(set(y.tolist()))
+        names = [known[v] for v in values]
+    report = evaluate(model, (X, y, values, names))
+    print(report)
+    if args.out:
+        out = Path(args.out)
+        written = write_report(out, {"report": report, "y_true": y, "y_pred": model.predict(X),
+                                     "split": "other labels"},
+                               names, values, f"{Path(args.model).name} on {args.labels}")
+        print("\nwritten: " + ", ".join(str(p) for p in written))
+
+
+def _map(args):
+    from .workflow import map_image, open_image
+
+    out = _check_out(args.out, (".tif", ".tiff"))
+    raster = open_image(args.images)
+    model, meta = _load(args.model, raster)
+    with _cluster(args) as client:
+        map_image(model, raster, out, proba=args.proba, class_names=meta.get("class_names"),
+                  class_values=meta.get("class_values"), chunks=args.chunks, client=client,
+                  progress=not args.quiet)
+    print(f"written: {out}")
+
+
+def _cluster_arguments(parser):
+    parser.add_argument("--scheduler", default=None,
+                        help="dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: "
+                             "$DASK_SCHEDULER_ADDRESS, else an in-process LocalCluster)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes of the local cluster (default: one per core)")
+
+
+def _label_arguments(parser):
+    parser.add_argument("--labels", required=True,
+                        help="vector file of labelled points or polygons (GeoPackage, "
+                             "Shapefile, GeoJSON...), or a label raster on the image grid")
+    parser.add_argument("--label-field", default=None,
+                        help="attribute holding the class (names or integer codes)")
+    parser.add_argument("--name-field", default=None,
+                        help="with integer codes in --label-field: attribute of class names")
+    parser.add_argument("--all-touched", action="store_true",
+                        help="polygons label every pixel they touch (default: pixels whose "
+                             "centre they contain)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="skrs", description="Remote-sensing classification")
     commands = parser.add_subparsers(dest="command", required=True)
+    images = "image: a multi-band GeoTIFF/COG/VRT, one file per band, or a STAC item JSON"
+    tr = commands.add_parser("train", help="train and evaluate a model on your own imagery "
+                                           "and labels; save it")
+    tr.add_argument("images", nargs="+", help=images)
+    _label_arguments(tr)
+    tr.add_argument("--model", choices=MODEL_NAMES, default="svm")
+    tr.add_argument("--cv", choices=["grouped", "spatial", "random"], default="grouped",
+                    help="how held-out pixels are kept apart: by polygon (default), by "
+                         "spatial block, or at random (optimistic)")
+    tr.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--out", required=True, help="model file to write (.skrs); the report "
+                                                 "goes beside it")
+    _cluster_arguments(tr)
+    mp = commands.add_parser("map", help="map an image with a trained model, as a "
+                                         "Cloud-Optimized GeoTIFF")
+    mp.add_argument("model", help="model file written by skrs train")
+    mp.add_argument("images", nargs="+", help=images)
+    mp.add_argument("--out", required=True, help="map to write (.tif)")
+    mp.add_argument("--proba", action="store_true",
+                    help="write class probabilities (one float32 band per class)")
+    mp.add_argument("--chunks", type=int, default=1024, help="rows and columns per chunk")
+    mp.add_argument("--quiet", action="store_true", help="no progress bar")
+    _cluster_arguments(mp)
+    ev = commands.add_parser("evaluate", help="report OA, AA, kappa and F1 of a trained model "
+                                              "on other labels")
+    ev.add_argument("model", help="model file written by skrs train")
+    ev.add_argument("images", nargs="+", help=images)
+    _label_arguments(ev)
+    ev.add_argument("--out", default=None, help="report files to write (PATH.json, PATH.md, "
+                                                "PATH_confusion.png)")
     exp = commands.add_parser(
         "experiment", help="tune, train and evaluate models on a scene (random and spatial split)")
-    exp.add_argument("scene", choices=sorted(SCENES))
+    exp.add_argument("scene", choices=SCENE_NAMES)
     exp.add_argument("--models", "--model", default="svm",
-                     help=f"comma-separated models ({', '.join(sorted(MODELS))})")
+                     help=f"comma-separated models ({', '.join(MODEL_NAMES)})")
     exp.add_argument("--split", choices=["random", "spatial", "both"], default="both")
     exp.add_argument("--train-size", type=float, default=0.05,
                      help="fraction of labelled pixels used for training (default 0.05)")
@@ -59,9 +214,12 @@ def main(argv=None):
                      help="folder for results.json, results.md and the confusion-matrix and "
                           "map PNGs of each model")
     args = parser.parse_args(argv)
+    run = {"experiment": _experiment, "train": _train, "map": _map, "evaluate": _evaluate}
     try:
-        _experiment(args)
-    except (OSError, ValueError, ConnectionError) as exc:
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_line
+            run[args.command](args)
+    except (OSError, ValueError, ConnectionError, ImportError) as exc:
         print(f"skrs: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -40,3 +40,9 @@ def no_network(monkeypatch):
         return real_urlopen(url, *args, **kwargs)
 
     monkeypatch.setattr(urllib.request, "urlopen", offline_urlopen)
+
+
+@pytest.fixture(scope="session")
+def data_home():
+    """The data home (``SKRS_DATA``) as a Path."""
+    return Path(os.environ["SKRS_DATA"])

@@ -66,7 +66,13 @@ class GeoRaster:
     dtype : numpy dtype
     crs, transform : rasterio CRS and affine transform of the grid
     nodata : number or None
-        Nodata value of the finest file.
+        Nodata value of the raster. When the stacked files have different
+        nodata values (Landsat band 7 files often use -32768 where the other
+        bands use -99999), each file's own nodata value is read as NaN, the
+        dtype is floating point and ``nodata`` is NaN: a pixel is nodata
+        where any band the model reads is.
+    band_nodata : tuple
+        The nodata value of each band's file, as the files declare it.
     band_names : list of str
         Band descriptions, or file stems for single-band files.
 
@@ -110,10 +116,17 @@ class GeoRaster:
                                  f"{tuple(bounds)}; the stacked files must cover the same extent")
             for k, d in enumerate(descriptions):
                 self.band_names.append(d or (p.stem if count == 1 else f"{p.stem}_{k + 1}"))
-        self.crs, self.transform, self.nodata = crs, transform, nodata
+        self.crs, self.transform = crs, transform
         self.wavelengths = None
         self.shape = (height, width, sum(m[4] for m in metas))
+        self.band_nodata = tuple(m[6] for m in metas for _ in range(m[4]))
         self.dtype = np.result_type(*[m[5] for m in metas])
+        self._nan_nodata = len({repr(v) for v in self.band_nodata}) > 1
+        if self._nan_nodata:
+            self.dtype = np.result_type(self.dtype, np.float32)
+            self.nodata = float("nan")
+        else:
+            self.nodata = nodata
         self._same_grid = [(m[1], m[2], m[3]) == (transform, width, height) for m in metas]
         self._local = threading.local()
 
@@ -173,7 +186,10 @@ class GeoRaster:
                                              transform=ds.transform)
                         data = ds.read(window=source, out_shape=(ds.count, s1 - s0, c1 - c0),
                                        resampling=resampling)
-                    out[s0 - r0:s1 - r0, :, band:band + ds.count] = np.moveaxis(data, 0, -1)
+                    target = out[s0 - r0:s1 - r0, :, band:band + ds.count]
+                    target[...] = np.moveaxis(data, 0, -1)
+                    if self._nan_nodata and ds.nodata is not None:
+                        target[target == ds.nodata] = np.nan
                     band += ds.count
         return out
 

@@ -18,6 +18,9 @@ from ..preprocessing import LazyWindows
 
 # Bytes of float32 band values per block of rows (numpy and file inputs).
 _BLOCK_BYTES = 64 * 2**20
+# Pixels given to the model at once: bounds the model's own copies (float64 spectra,
+# scaled features, kernel rows) whatever the block or dask chunk size.
+_BATCH_PIXELS = 2**16
 
 
 def first_step(estimator):
@@ -65,11 +68,8 @@ class _Plan:
             raise ValueError(f"the image has {n_bands} bands but the estimator was fitted on "
                              f"{self.n_bands} bands")
 
-    def predict(self, block, core, valid):
-        """Predict the pixels of ``block`` where ``valid``, a mask of its
-        ``core`` (row slice, col slice), is set."""
-        rows, cols = core
-        coords = np.argwhere(valid) + [rows.start, cols.start]
+    def predict(self, block, coords):
+        """Predict the pixels ``coords`` (row, col) of ``block``."""
         if self.reads_samples:
             X = samples_of(block, coords)
         elif self.window_size is not None:
@@ -83,10 +83,11 @@ class _Plan:
 
 
 def _valid_pixels(block, nodata, finite):
-    """True where a pixel is not nodata in every band and is finite in all of them."""
+    """True where no band of a pixel is nodata or non-finite (GDAL's nodata is per band:
+    a pixel whose band 7 is nodata has no band 7 for the model)."""
     valid = np.ones(block.shape[:2], bool)
     if nodata is not None and not (isinstance(nodata, float) and np.isnan(nodata)):
-        valid &= ~np.all(block == nodata, axis=2)
+        valid &= ~np.any(block == nodata, axis=2)
     if finite is not None:
         valid &= finite.all(axis=2)
     return valid
@@ -118,7 +119,12 @@ def _predict_block(plan, block, top, bottom, left, right, mask, nodata, fill_val
     if valid.any():
         if finite is not None:  # non-finite values count as 0 in neighbours' windows
             block = np.where(finite, block, 0).astype(block.dtype, copy=False)
-        out[valid] = plan.predict(block, core, valid)
+        coords = np.argwhere(valid)
+        predicted = np.empty((len(coords),) + out.shape[2:], dtype=dtype)
+        for start in range(0, len(coords), _BATCH_PIXELS):
+            batch = coords[start:start + _BATCH_PIXELS]
+            predicted[start:start + len(batch)] = plan.predict(block, batch + [top, left])
+        out[valid] = predicted
     return out
 
 
@@ -177,8 +183,36 @@ def _check_mask(mask, shape):
     return mask
 
 
-def _map(estimator, image, *, method, block_rows, halo, window_size, nodata, mask, fill_value,
-         progress, log, chunks):
+def _as_dataarray(result, image, classes):
+    """``result`` with the spatial coordinates, attributes and CRS of the DataArray ``image``."""
+    import xarray as xr
+
+    raster = as_raster(image)
+    dims = raster.dims + (("class",) if result.ndim == 3 else ())
+    coords = {d: image.coords[d] for d in raster.dims if d in image.coords}
+    if result.ndim == 3 and classes is not None:
+        coords["class"] = np.asarray(classes)
+    out = xr.DataArray(result, dims=dims, coords=coords,
+                       name="class_probability" if result.ndim == 3 else "class")
+    rio = getattr(out, "rio", None) if raster.crs is not None else None
+    if rio is not None:
+        out = rio.write_crs(raster.crs)
+        if raster.transform is not None and not coords:
+            out = out.rio.write_transform(raster.transform)
+    elif raster.crs is not None:
+        out.attrs["crs"] = raster.crs
+    return out
+
+
+def _map(estimator, image, **kwargs):
+    result = _map_array(estimator, image, **kwargs)
+    if hasattr(image, "dims") and hasattr(image, "coords"):
+        return _as_dataarray(result, image, getattr(estimator, "classes_", None))
+    return result
+
+
+def _map_array(estimator, image, *, method, block_rows, halo, window_size, nodata, mask,
+               fill_value, progress, log, chunks):
     cube, nodata, is_dask = _image_source(image, nodata)
     if chunks is not None and not is_dask:
         cube, is_dask = _to_dask(cube, chunks), True
@@ -299,9 +333,11 @@ _PARAMS_DOC = """
         For models fitted directly on (n, size, size, bands) windows rather
         than through ``WindowExtractor``: the window side.
     nodata : number, default=None
-        Pixels equal to it in every band are not predicted; default: the
-        scene's or raster's nodata. Non-finite pixels are never predicted
-        (and count as 0 in their neighbours' windows).
+        Pixels equal to it in any band are not predicted (GDAL's nodata is
+        per band); default: the scene's or raster's nodata. Non-finite
+        pixels are never predicted (and count as 0 in their neighbours'
+        windows); a stack of band files with different nodata values reads
+        each file's nodata as NaN (see :class:`~skrs.io.GeoRaster`).
     mask : array-like of bool of shape (rows, cols), default=None
         Only pixels where it is True are predicted (for example a cloud mask).
     chunks : int or (int, int), default=None
@@ -330,7 +366,9 @@ def predict_map(estimator, image, *, block_rows=None, halo=None, window_size=Non
     -------
     labels : ndarray (or dask array) of shape (rows, cols)
         Predicted class labels in the smallest integer dtype that holds the
-        classes and ``fill_value`` (uint8 for up to 255 classes).
+        classes and ``fill_value`` (uint8 for up to 255 classes). For a
+        DataArray ``image``: a DataArray with its spatial coordinates and
+        CRS (``rio.crs`` with rioxarray), lazy when ``image`` is.
 
     See Also
     --------
@@ -368,7 +406,8 @@ def predict_proba_map(estimator, image, *, block_rows=None, halo=None, window_si
     -------
     proba : ndarray (or dask array) of shape (rows, cols, n_classes), float32
         Probability of ``estimator.classes_[k]`` in band k; NaN where a pixel
-        was not predicted.
+        was not predicted. For a DataArray ``image``: a DataArray with its
+        spatial coordinates and CRS, and a ``class`` dimension.
 
     Examples
     --------

@@ -11,6 +11,10 @@ _ENVIRON = "distributed.nanny.pre-spawn-environ"
 def connect(scheduler=None, *, n_workers=None, threads_per_worker=1, timeout=10):
     """Yield a dask ``Client``: to ``scheduler``, or to a new local cluster.
 
+    Inside the block the client is dask's scheduler (``dask.config``
+    ``scheduler``, restored after), so dask arrays computed there, such as
+    a lazy map, run on the cluster's workers rather than on local threads.
+
     Parameters
     ----------
     scheduler : str or distributed.Client, default=None
@@ -34,7 +38,8 @@ def connect(scheduler=None, *, n_workers=None, threads_per_worker=1, timeout=10)
     from distributed import Client, LocalCluster
 
     if isinstance(scheduler, Client):
-        yield scheduler
+        with dask.config.set(scheduler=scheduler):
+            yield scheduler
         return
     address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or dask.config.get(
         "scheduler-address", None)
@@ -47,7 +52,7 @@ def connect(scheduler=None, *, n_workers=None, threads_per_worker=1, timeout=10)
                 "with `dask scheduler` (and workers with `dask worker ADDRESS`), check the "
                 "address and port, or leave the address out to run on a local cluster"
             ) from exc
-        with client:
+        with client, dask.config.set(scheduler=client):
             yield client
         return
     # dask makes glibc return freed memory to the OS at once (a 64 KiB trim
@@ -57,7 +62,8 @@ def connect(scheduler=None, *, n_workers=None, threads_per_worker=1, timeout=10)
             LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
                          processes=True, dashboard_address=None,
                          silence_logs=logging.ERROR) as cluster, \
-            Client(cluster, set_as_default=False) as client:
+            Client(cluster, set_as_default=False) as client, \
+            dask.config.set(scheduler=client):
         yield client
 
 

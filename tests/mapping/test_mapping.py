@@ -142,20 +142,20 @@ class CountingClassifier(ClassifierMixin, BaseEstimator):
 def test_nodata_nan_and_mask_pixels_are_not_predicted():
     cube = np.arange(5 * 6 * 2, dtype=np.float32).reshape(5, 6, 2)
     cube[0, 0] = -9999        # nodata in every band
-    cube[1, 1, 0] = -9999     # only one band: still a pixel
+    cube[1, 1, 0] = -9999     # one band is enough: the model reads every band
     cube[2, 2, 1] = np.nan    # non-finite: never predicted
     model = CountingClassifier().fit(cube.reshape(-1, 2), np.ones(30))
     mask = np.ones((5, 6), bool)
     mask[4] = False
     labels = predict_map(model, cube, nodata=-9999, mask=mask, block_rows=2)
     assert labels[0, 0] == 0 and labels[2, 2] == 0 and not labels[4].any()
-    assert labels[1, 1] != 0
-    assert model.seen_ == 30 - 1 - 1 - 6
+    assert labels[1, 1] == 0 and labels[1, 2] != 0
+    assert model.seen_ == 30 - 1 - 1 - 1 - 6
     proba_model = make_pipeline(LogisticRegression()).fit(
         np.nan_to_num(cube).reshape(-1, 2), np.arange(30) % 2)
     proba = predict_proba_map(proba_model, cube, nodata=-9999)
     assert np.isnan(proba[0, 0]).all() and np.isnan(proba[2, 2]).all()
-    assert np.isfinite(proba[1, 1]).all()
+    assert np.isnan(proba[1, 1]).all() and np.isfinite(proba[1, 2]).all()
     # the scene's own nodata is the default
     ints = np.ones((3, 3, 2), np.uint16)
     ints[1, 1] = 0
