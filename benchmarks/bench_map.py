@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from .common import PROFILE
+from .common import PROFILE, RunOnce
 
 SIDE = 10_980 if PROFILE == "full" else 1_098
 N_BANDS, N_CLASSES = 13, 6
@@ -80,14 +80,9 @@ def map_tile(path, model, method):
     return predict_map(model, raster, chunks=1024).compute(scheduler="threads", num_workers=2)
 
 
-class FullTileMap:
+class FullTileMap(RunOnce):
     params = ["rows", "dask"]
     param_names = ["method"]
-    timeout = 3600
-    number = 1
-    repeat = 1
-    rounds = 1
-    warmup_time = 0
 
     def setup_cache(self):
         path = os.path.abspath("tile.tif")

@@ -24,3 +24,13 @@ def salinas_a_spectra():
                                                         random_state=0)
     scaler = BandNormalizer().fit(X_train)
     return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+class RunOnce:
+    """asv settings of benchmarks that take minutes: one run, no warm-up, an hour's timeout."""
+
+    timeout = 3600
+    number = 1
+    repeat = 1
+    rounds = 1
+    warmup_time = 0

@@ -5,7 +5,6 @@ import sys
 import warnings
 from pathlib import Path
 
-import numpy as np
 
 # Model and scene names, without importing the packages that define them (the command
 # starts in well under a second; TensorFlow is imported only for deep models).
@@ -100,20 +99,20 @@ def _load(path, raster):
 
 
 def _evaluate(args):
-    from .workflow import evaluate, open_image, read_labels, write_report
+    from .workflow import evaluate, open_image, read_labels, recode, write_report
 
     raster = open_image(args.images)
     model, meta = _load(args.model, raster)
-    X, y, values, names = read_labels(args.labels, raster, args.label_field,
-                                      name_field=args.name_field, all_touched=args.all_touched)
-    known = dict(zip(meta["class_values"], meta["class_names"]))
-    if args.name_field is None and all(n in known.values() for n in names):
-        # class names in the new labels: recode them to the model's codes
-        code = {n: v for v, n in known.items()}
-        y = np.array([code[names[values.index(v)]] for v in y])
-        values = sorted(set(y.tolist()))
-        names = [known[v] for v in values]
-    report = evaluate(model, (X, y, values, names))
+    samples = read_labels(args.labels, raster, args.label_field, name_field=args.name_field,
+                          all_touched=args.all_touched)
+    if all(n == f"class_{v}" for v, n in zip(samples.class_values, samples.class_names)):
+        known = dict(zip(meta["class_values"], meta["class_names"]))
+        # unnamed integer codes are taken to be the model's: names come from the model
+        samples = samples._replace(class_names=[known.get(v, f"class_{v}")
+                                                for v in samples.class_values])
+    samples = recode(samples, meta["class_values"], meta["class_names"])
+    X, y, values, names = samples
+    report = evaluate(model, samples)
     print(report)
     if args.out:
         out = Path(args.out)

@@ -207,6 +207,26 @@ def train(raster, samples, *, model="svm", split="grouped", n_splits=5, random_s
                     "best_params": best_params, "search_score": search_score}
 
 
+def recode(samples, class_values, class_names):
+    """``samples`` with their classes recoded, by name, to a model's ``class_values``;
+    samples of classes the model does not know are dropped (with a warning)."""
+    from .io import VectorLabels
+
+    X, y, values, names = samples
+    code = dict(zip(class_names, class_values))
+    name_of = dict(zip(values, names))
+    unknown = sorted({name_of[v] for v in values} - set(code))
+    if unknown:
+        warnings.warn(f"the model does not know the class(es) {unknown}: their "
+                      f"{int(np.isin(y, [v for v in values if name_of[v] in unknown]).sum())} "
+                      "sample(s) are not evaluated", stacklevel=2)
+    keep = np.array([name_of[v] in code for v in y], bool)
+    new_y = np.array([code[name_of[v]] for v in y[keep]], dtype=np.int64)
+    present = sorted(set(new_y.tolist()))
+    named = dict(zip(class_values, class_names))
+    return VectorLabels(X[keep], new_y, present, [named[v] for v in present])
+
+
 def evaluate(model, samples):
     """The :class:`~skrs.metrics.ClassificationReport` of ``model`` on ``samples``
     (other labels than it was trained on)."""

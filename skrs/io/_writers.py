@@ -94,7 +94,7 @@ def _write(path, array, profile, block_rows, fill=None, *, overview_resampling="
                                 rows.stop - rows.start)
                 dst.write(np.moveaxis(block, -1, 0).astype(profile["dtype"], copy=False),
                           window=window)
-        copy_raster(part, tmp, driver="COG", compress="DEFLATE", blocksize=512,
+        copy_raster(part, tmp, driver="COG", compress="DEFLATE", blocksize=256,
                     overview_resampling=overview_resampling, bigtiff="IF_SAFER")
     return path
 
@@ -115,7 +115,7 @@ def write_label_raster(path, labels, *, like=None, crs=None, transform=None, cla
                        progress=False):
     """Write a class map as a Cloud-Optimized GeoTIFF with a colour table, atomically.
 
-    The file is a COG (GDAL's ``COG`` driver): 512 x 512 tiles, deflate,
+    The file is a COG (GDAL's ``COG`` driver): 256 x 256 tiles, deflate,
     overviews down to one tile computed by the most frequent class
     (``MODE``), so GIS and web viewers open a large map at any zoom.
 

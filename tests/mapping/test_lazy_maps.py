@@ -84,8 +84,8 @@ def test_maps_are_cloud_optimized_geotiffs(tmp_path):
                               transform=transform, class_names=["a", "b", "c"])
     with rasterio.open(path) as ds:
         assert ds.tags(ns="IMAGE_STRUCTURE")["LAYOUT"] == "COG"
-        assert ds.profile["tiled"] and ds.block_shapes[0] == (512, 512)
-        assert ds.overviews(1) == [2, 4]
+        assert ds.profile["tiled"] and ds.block_shapes[0] == (256, 256)
+        assert ds.overviews(1) == [2, 4, 8]
         assert ds.compression.name == "deflate"
         assert ds.crs.to_epsg() == 32119 and ds.transform == transform
         assert ds.colormap(1)[0] == (0, 0, 0, 0) and len(ds.colormap(1)) >= 4

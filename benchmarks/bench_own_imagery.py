@@ -1,0 +1,211 @@
+"""Mapping your own imagery: what ``skrs map`` does beside the script a user would write.
+
+``skrs``: :func:`skrs.workflow.map_image`, the code of ``skrs map``: the image
+file is read chunk by chunk (1024 x 1024, or half the side of a smaller image so both
+workers have chunks) by the 2 workers of an in-process
+dask ``LocalCluster``, each chunk predicted once and written as a
+Cloud-Optimized GeoTIFF (overviews, deflate).
+
+``baseline``: the plain script: rasterio reads the tile in blocks of 512 rows
+(with a halo for window models), the same fitted model predicts the
+flattened pixels (or the windows of each block, for HybridSN), rasterio
+writes a tiled GeoTIFF. One process, no overviews.
+
+Both map a synthetic 13-band uint16 image (the tile of ``bench_map``, fields
+of 61 pixels) with the same fitted pipeline: the SVM (LIBSVM, RBF) on pixel
+spectra and HybridSN on 9 x 9 windows. Sides: 256 (fast) or 2,048 (full)
+for pixels/s. ``track_speedup`` is skrs's pixels/s over the baseline's,
+measured in the same run.
+
+``FullTileMemory`` maps the whole 10,980 x 10,980 x 13 tile (full profile,
+3.1 GB on disk; fast: 1,098) with ``map_image`` on the 2-worker cluster and
+a pixel pipeline cheap enough to run in minutes, and tracks the peak RSS of
+this process and its workers together (sampled every 0.2 s): the target is
+under 2 GB.
+"""
+
+import os
+import threading
+import time
+
+import numpy as np
+
+from .bench_map import N_BANDS, _tile_rows, fit_pixel_model, write_tile
+from .common import PROFILE, RunOnce
+
+SIDE = 2048 if PROFILE == "full" else 256
+
+
+def _write_image(path, side):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    cube, _ = _tile_rows(0, side)
+    with rasterio.open(path, "w", driver="GTiff", width=side, height=side, count=N_BANDS,
+                       dtype="uint16", crs="EPSG:32633", nodata=0, tiled=True,
+                       transform=from_origin(300000, 5000040, 10, 10)) as dst:
+        dst.write(np.moveaxis(cube[:, :side], -1, 0))
+
+
+def _fit(model):
+    from sklearn.pipeline import Pipeline
+
+    from skrs.datasets import Scene
+    from skrs.preprocessing import BandNormalizer, PixelSpectra, WindowExtractor
+    from skrs.svm import LibSVMClassifier
+
+    cube, gt = _tile_rows(0, 200)
+    X, y = Scene(cube[:, :200], gt[:, :200]).labelled_pixels()
+    keep = np.random.default_rng(0).choice(len(y), 2000, replace=False)
+    if model == "svm":
+        pipe = Pipeline([("spectra", PixelSpectra()), ("scale", BandNormalizer()),
+                         ("svm", LibSVMClassifier(C=100, gamma=0.01))])
+    else:
+        from skrs.deep import HybridSNClassifier
+
+        pipe = Pipeline([("windows", WindowExtractor(size=9)),
+                         ("hybridsn", HybridSNClassifier(epochs=1, random_state=0))])
+    return pipe.fit(X[keep], y[keep])
+
+
+def _baseline(model, path, out):
+    """The plain script: rasterio blocks in, the fitted model's last steps on flattened
+    pixels (or windows), rasterio out."""
+    import rasterio
+    from rasterio.windows import Window
+    from sklearn.pipeline import Pipeline
+
+    estimator = Pipeline(model.steps[1:])  # without the skrs sample reader
+    size = getattr(model.steps[0][1], "size", 1)
+    h = size // 2
+    rows = 512 if size == 1 else 32  # windows are size * size times larger than pixels
+    with rasterio.open(path) as src:
+        profile = src.profile | {"count": 1, "dtype": "uint8", "nodata": 0}
+        with rasterio.open(out, "w", **profile) as dst:
+            for r0 in range(0, src.height, rows):
+                r1 = min(src.height, r0 + rows)
+                lo, hi = max(0, r0 - h), min(src.height, r1 + h)
+                block = np.moveaxis(src.read(window=Window(0, lo, src.width, hi - lo)), 0, -1)
+                if size == 1:
+                    X = block.reshape(-1, block.shape[2]).astype(np.float32)
+                else:  # reflect at the image edges, as the windows of skrs do
+                    padded = np.pad(block, ((h - (r0 - lo), h - (hi - r1)), (h, h), (0, 0)),
+                                    mode="reflect")
+                    windows = np.lib.stride_tricks.sliding_window_view(
+                        padded, (size, size), axis=(0, 1))
+                    X = np.moveaxis(windows, 2, -1).reshape(-1, size, size, block.shape[2])
+                labels = estimator.predict(X).reshape(r1 - r0, src.width)
+                dst.write(labels.astype(np.uint8), 1, window=Window(0, r0, src.width, r1 - r0))
+
+
+def _skrs(model, path, out, client):
+    from skrs.io import open_geotiff
+    from skrs.workflow import map_image
+
+    map_image(model, open_geotiff(path), out, chunks=min(1024, SIDE // 2), client=client,
+              progress=False)
+
+
+class OwnImageryMap(RunOnce):
+    params = ["svm", "hybridsn"]
+    param_names = ["model"]
+
+    def setup_cache(self):
+        path = os.path.abspath("own_image.tif")
+        _write_image(path, SIDE)
+        return path, {name: _fit(name) for name in self.params}
+
+    def _rates(self, cache, model):
+        from skrs.model_selection import connect
+
+        path, models = cache
+        rates = {}
+        with connect(n_workers=2) as client:
+            for method in ("skrs", "baseline"):
+                out = os.path.abspath(f"own_map_{model}_{method}.tif")
+                start = time.perf_counter()
+                if method == "skrs":
+                    _skrs(models[model], path, out, client)
+                else:
+                    _baseline(models[model], path, out)
+                rates[method] = SIDE * SIDE / (time.perf_counter() - start)
+                os.remove(out)
+        return rates
+
+    def track_pixels_per_second(self, cache, model):
+        return self._rates(cache, model)["skrs"]
+
+    track_pixels_per_second.unit = "pixels/s"
+
+    def track_speedup_vs_rasterio_sklearn_script(self, cache, model):
+        rates = self._rates(cache, model)
+        return rates["skrs"] / rates["baseline"]
+
+    track_speedup_vs_rasterio_sklearn_script.unit = "x"
+
+
+def _tree_rss():
+    import psutil
+
+    me = psutil.Process()
+    total = 0
+    for p in [me] + me.children(recursive=True):
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+class FullTileMemory(RunOnce):
+
+    def setup_cache(self):
+        path = os.path.abspath("tile.tif")
+        if not os.path.exists(path):
+            write_tile(path)
+        return path, fit_pixel_model()
+
+    def track_peak_rss_process_and_workers(self, cache):
+        from skrs.model_selection import connect
+
+        path, model = cache
+        peak, done = [0], threading.Event()
+
+        def sample():
+            while not done.is_set():
+                peak[0] = max(peak[0], _tree_rss())
+                time.sleep(0.2)
+
+        with connect(n_workers=2) as client:
+            watcher = threading.Thread(target=sample, daemon=True)
+            watcher.start()
+            try:
+                _skrs(model, path, os.path.abspath("tile_map.tif"), client)
+            finally:
+                done.set()
+                watcher.join()
+        os.remove("tile_map.tif")
+        return peak[0] / 2**20
+
+    track_peak_rss_process_and_workers.unit = "MiB"
+
+
+if __name__ == "__main__":
+    import sys
+
+    if "memory" in sys.argv[1:]:
+        bench = FullTileMemory()
+        start = time.perf_counter()
+        cache = bench.setup_cache()
+        print(f"tile ready in {time.perf_counter() - start:.0f} s", flush=True)
+        start = time.perf_counter()
+        mib = bench.track_peak_rss_process_and_workers(cache)
+        print(f"full tile mapped in {time.perf_counter() - start:.0f} s, peak RSS (process "
+              f"and workers) {mib:.0f} MiB")
+    else:
+        bench = OwnImageryMap()
+        cache = bench.setup_cache()
+        for model in sys.argv[1:] or bench.params:
+            rates = bench._rates(cache, model)
+            print(f"{model}: skrs {rates['skrs']:,.0f} pixels/s, baseline "
+                  f"{rates['baseline']:,.0f} pixels/s, ratio {rates['skrs'] / rates['baseline']:.2f}")
