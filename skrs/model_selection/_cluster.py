@@ -8,12 +8,25 @@ _ENVIRON = "distributed.nanny.pre-spawn-environ"
 
 
 @contextlib.contextmanager
+def _dask_scheduler(client):
+    """Make ``client`` the scheduler of dask collections computed in the block: dask's
+    "distributed" scheduler, with ``client`` as the current client (a context variable).
+    The client object itself stays out of ``dask.config``, which new local clusters
+    pickle for their worker processes."""
+    import dask
+
+    with dask.config.set(scheduler="dask.distributed"), client.as_current():
+        yield
+
+
+@contextlib.contextmanager
 def connect(scheduler=None, *, n_workers=None, threads_per_worker=1, timeout=10):
     """Yield a dask ``Client``: to ``scheduler``, or to a new local cluster.
 
-    Inside the block the client is dask's scheduler (``dask.config``
-    ``scheduler``, restored after), so dask arrays computed there, such as
-    a lazy map, run on the cluster's workers rather than on local threads.
+    Inside the block the client is dask's scheduler (the "distributed"
+    scheduler with this client as the current one, both restored after), so
+    dask arrays computed there, such as a lazy map, run on the cluster's
+    workers rather than on local threads.
 
     Parameters
     ----------
@@ -38,7 +51,7 @@ def connect(scheduler=None, *, n_workers=None, threads_per_worker=1, timeout=10)
     from distributed import Client, LocalCluster
 
     if isinstance(scheduler, Client):
-        with dask.config.set(scheduler=scheduler):
+        with _dask_scheduler(scheduler):
             yield scheduler
         return
     address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or dask.config.get(
@@ -52,7 +65,7 @@ def connect(scheduler=None, *, n_workers=None, threads_per_worker=1, timeout=10)
                 "with `dask scheduler` (and workers with `dask worker ADDRESS`), check the "
                 "address and port, or leave the address out to run on a local cluster"
             ) from exc
-        with client, dask.config.set(scheduler=client):
+        with client, _dask_scheduler(client):
             yield client
         return
     # dask makes glibc return freed memory to the OS at once (a 64 KiB trim
@@ -62,8 +75,7 @@ def connect(scheduler=None, *, n_workers=None, threads_per_worker=1, timeout=10)
             LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
                          processes=True, dashboard_address=None,
                          silence_logs=logging.ERROR) as cluster, \
-            Client(cluster, set_as_default=False) as client, \
-            dask.config.set(scheduler=client):
+            Client(cluster, set_as_default=False) as client, _dask_scheduler(client):
         yield client
 
 
