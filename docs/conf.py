@@ -65,6 +65,7 @@ API_MODULES = {
     "skrs.mapping": "Maps of whole scenes",
     "skrs.plot": "Figures",
     "skrs.utils": "Utilities",
+    "skrs.workflow": "Your own imagery, end to end (skrs train, map, evaluate)",
 }
 
 

@@ -16,6 +16,9 @@ from sklearn.pipeline import Pipeline
 from .metrics import classification_report
 from .preprocessing import BandNormalizer, PixelSpectra
 
+__all__ = ["SPLITS", "check_split", "evaluate", "map_image", "open_image", "read_labels",
+           "recipe", "recode", "splitter", "svm_search", "train", "write_report"]
+
 #: How each split keeps test pixels away from training pixels.
 SPLITS = {
     "grouped": "grouped by polygon (GroupKFold: no polygon on both sides of a fold)",
