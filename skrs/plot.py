@@ -182,7 +182,7 @@ def save_figure(fig, path, dpi=120):
     from .utils import atomic_write
 
     path = Path(path)
-    with atomic_write(path, suffix=path.suffix) as tmp:
+    with atomic_write(path) as tmp:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
     _pyplot().close(fig)
     return path

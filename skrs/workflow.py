@@ -35,10 +35,10 @@ def open_image(paths):
 
     paths = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
     if len(paths) == 1 and paths[0].suffix.lower() == ".json":
-        import pystac
-
         from .io import open_stac
+        from .io._stac import _stac_libraries
 
+        pystac, _ = _stac_libraries()
         item = pystac.read_file(str(paths[0]))
         bands = [k for k, a in item.assets.items() if "data" in (a.roles or ["data"])]
         return open_stac(paths[0], bands)
@@ -204,7 +204,6 @@ def train(raster, samples, *, model="svm", split="grouped", n_splits=5, random_s
         log(f"best parameters {best_params} (search OA {search_score:.4f}, {split} folds)")
     else:
         fitted = estimator.fit(X, y)
-    fitted.set_params(**{k: None for k in ("memory",) if k in fitted.get_params(deep=False)})
     return fitted, {"report": report, "y_true": y, "y_pred": y_pred, "split": split,
                     "split_description": SPLITS[split], "n_splits": n_splits,
                     "best_params": best_params, "search_score": search_score}

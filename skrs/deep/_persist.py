@@ -2,7 +2,6 @@
 ``.keras`` model and JSON metadata."""
 
 import ast
-import importlib
 import json
 import os
 import tempfile
@@ -50,6 +49,17 @@ def save(estimator, path):
             archive.write(model_path, "model.keras")
 
 
+def _deep_classes():
+    """The classes a deep-model file may name: skrs's own deep estimators."""
+    from sklearn.base import BaseEstimator
+
+    from .. import deep
+
+    classes = (getattr(deep, name) for name in deep.__all__)
+    return {f"{c.__module__}.{c.__qualname__}": c for c in classes
+            if isinstance(c, type) and issubclass(c, BaseEstimator) and hasattr(c, "save")}
+
+
 def load(path):
     """Load a deep classifier saved with ``save`` (see ``BaseDeepClassifier.save``).
 
@@ -60,6 +70,14 @@ def load(path):
     Returns
     -------
     estimator
+
+    Raises
+    ------
+    ValueError
+        If the file is not a deep-model file, names a class that is not one
+        of skrs's deep estimators, or stores a parameter that is not a
+        Python literal. Nothing named by the file is imported or called
+        before these checks; the Keras model is loaded in safe mode.
 
     Examples
     --------
@@ -75,17 +93,27 @@ def load(path):
     try:
         with zipfile.ZipFile(path) as archive:
             meta = json.loads(archive.read("estimator.json"))
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+                found = meta.get("format") if isinstance(meta, dict) else None
+                raise ValueError(f"{path}: unknown format {found!r}, expected {FORMAT!r}")
+            cls = _deep_classes().get(meta.get("class"))
+            if cls is None:
+                raise ValueError(f"{path} names the class {meta.get('class')!r}, which is not "
+                                 "an skrs deep estimator; refusing to load it")
+            try:
+                params = {str(k): ast.literal_eval(v) for k, v in meta["params"].items()}
+            except (ValueError, SyntaxError, TypeError, AttributeError) as exc:
+                raise ValueError(f"{path}: a stored parameter is not a Python literal") from exc
+            unknown = sorted(set(params) - set(cls().get_params(deep=False)))
+            if unknown:
+                raise ValueError(f"{path}: {cls.__name__} has no parameter(s) {unknown}")
             with tempfile.TemporaryDirectory() as tmpdir:
                 model_path = archive.extract("model.keras", tmpdir)
-                model = keras.saving.load_model(model_path)
+                model = keras.saving.load_model(model_path, safe_mode=True)
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path} is not an skrs deep-model file (a zip with estimator.json "
                          f"and model.keras): {exc}") from exc
-    if meta.get("format") != FORMAT:
-        raise ValueError(f"{path}: unknown format {meta.get('format')!r}, expected {FORMAT!r}")
-    module, name = meta["class"].rsplit(".", 1)
-    cls = getattr(importlib.import_module(module), name)
-    est = cls(**{k: ast.literal_eval(v) for k, v in meta["params"].items()})
+    est = cls(**params)
     est.classes_ = np.asarray(meta["classes"], dtype=np.dtype(meta["classes_dtype"]))
     est.input_shape_ = tuple(meta["input_shape"])
     est.n_features_in_ = int(np.prod(est.input_shape_))

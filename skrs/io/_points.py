@@ -166,7 +166,7 @@ def write_point_table(path, columns, delimiter=","):
         raise ValueError(f"columns have different lengths: "
                          f"{ {n: len(v) for n, v in zip(names, values)} }")
     path = Path(path)
-    with atomic_write(path, suffix=path.suffix or ".csv") as tmp:
+    with atomic_write(path) as tmp:
         with open(tmp, "w", newline="") as f:
             writer = csv.writer(f, delimiter=delimiter)
             writer.writerow(names)

@@ -82,8 +82,9 @@ def _write(path, array, profile, block_rows, fill=None, *, overview_resampling="
     from rasterio.windows import Window
 
     path = Path(path)
-    with temporary_beside(path, suffix=".part.tif") as part, \
-            atomic_write(path, suffix=".tif") as tmp:
+    # the temporary names end in .tmp, never in the map's extension, so a glob of the
+    # maps never picks up a half-written one
+    with temporary_beside(path, suffix=".part.tmp") as part, atomic_write(path) as tmp:
         with rasterio.open(part, "w", **profile, zlevel=1) as dst:
             if fill is not None:
                 fill(dst)

@@ -73,7 +73,10 @@ def connect(scheduler=None, *, n_workers=None, threads_per_worker=1, timeout=10)
     # local cluster keep glibc's default.
     with dask.config.set({f"{_ENVIRON}.MALLOC_TRIM_THRESHOLD_": None}), \
             LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
-                         processes=True, dashboard_address=None,
+                         processes=True, dashboard_address=None, host="127.0.0.1",
+                         # no dashboard; distributed's scheduler still serves its HTTP
+                         # health routes, here on a random port of the loopback interface
+                         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                          silence_logs=logging.ERROR) as cluster, \
             Client(cluster, set_as_default=False) as client, _dask_scheduler(client):
         yield client

@@ -18,6 +18,7 @@ from sklearn.utils.multiclass import _ovr_decision_function, check_classificatio
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import atomic_write
+from ._model_text import check_model_text
 from ._platt import pairwise_sigmoids
 
 _lib = _svm.libsvm
@@ -81,10 +82,10 @@ def _read_model(path):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"LIBSVM model file not found: {path}")
-    with open(path, "rb") as f:
-        head = f.read(64)
-    if not head.startswith(b"svm_type "):
+    data = path.read_bytes()
+    if not data.startswith(b"svm_type "):
         raise ValueError(f"{path} is not a LIBSVM model file (it must start with 'svm_type')")
+    check_model_text(data, str(path))
     _silence()
     model = _lib.svm_load_model(str(path).encode())
     if not model:

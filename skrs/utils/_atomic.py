@@ -33,8 +33,10 @@ def temporary_beside(path, suffix=".tmp"):
 def atomic_write(path, suffix=".tmp"):
     """Yield a temporary path beside ``path``; rename it to ``path`` on success.
 
-    ``suffix`` ends the temporary name, for writers that insist on an
-    extension (Keras wants ``.keras`` or ``.weights.h5``).
+    ``suffix`` ends the temporary name (default ``.tmp``, so a glob of the
+    targets' extension never picks up a half-written file); only writers
+    that insist on an extension pass one (Keras wants ``.keras`` or
+    ``.weights.h5``).
 
     If the block raises, the temporary file is removed and an existing file at
     ``path`` is left untouched: readers see the old file or the complete new

@@ -105,7 +105,10 @@ def test_a_failed_write_leaves_the_old_map_and_no_temporary_file(tmp_path):
     path = write_label_raster(tmp_path / "map.tif", np.ones((50, 60), np.uint8))
     before = path.read_bytes()
 
+    during = []
+
     def broken(block):
+        during.extend(p.name for p in tmp_path.iterdir())
         raise RuntimeError("worker lost")
 
     lazy = da.from_array(np.ones((50, 60), np.uint8), chunks=20).map_blocks(
@@ -113,6 +116,9 @@ def test_a_failed_write_leaves_the_old_map_and_no_temporary_file(tmp_path):
     with pytest.raises(RuntimeError, match="worker lost"):
         write_label_raster(path, lazy, scheduler="sync")
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["map.tif"]
+    # temporary files sit beside the map, hidden, and never end in its extension
+    temporary = [name for name in during if name != "map.tif"]
+    assert temporary and all(n.startswith(".map.tif.") and n.endswith(".tmp") for n in temporary)
 
 
 def test_a_dataarray_maps_to_a_dataarray_with_its_coordinates_and_crs(image):

@@ -331,3 +331,15 @@ def test_docs_show_how_to_start_a_gpu_cluster():
     for needle in ("dask scheduler", "dask worker", "--resources GPU=1", "LocalCUDACluster",
                    "DASK_SCHEDULER_ADDRESS"):
         assert needle in text
+
+
+def test_local_cluster_listens_on_loopback_only_and_not_on_the_dashboard_port():
+    import psutil
+
+    with connect(n_workers=1) as client:
+        client.submit(os.getpid).result()
+        processes = [psutil.Process()] + psutil.Process().children(recursive=True)
+        listening = [c.laddr for p in processes for c in p.net_connections(kind="tcp")
+                     if c.status == psutil.CONN_LISTEN]
+    assert listening and all(addr.ip == "127.0.0.1" for addr in listening), listening
+    assert 8787 not in {addr.port for addr in listening}
