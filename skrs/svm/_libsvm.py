@@ -18,6 +18,8 @@ from sklearn.utils.multiclass import _ovr_decision_function, check_classificatio
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import atomic_write
+from ..utils._threads import worker_thread_limits
+from ._expansion import KernelExpansion
 from ._model_text import check_model_text
 from ._platt import pairwise_sigmoids
 
@@ -123,6 +125,10 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
     predicts inside a Pipeline (:meth:`load_model`) and a fitted classifier
     runs under ``svm-predict`` (:meth:`save_model`). Data reach LIBSVM as
     node arrays laid out by numpy, from dense arrays or CSR matrices.
+    Predictions (votes, decision values, probabilities) are computed from
+    the fitted model's support vectors with BLAS, a batch of rows at a time,
+    and equal LIBSVM's own ``svm_predict_values`` /
+    ``svm_predict_probability`` to rounding (about 1e-12).
 
     Pickling stores the model as LIBSVM model-file text, which rounds
     support-vector values to 8 significant digits: decision values of a
@@ -275,7 +281,8 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         if error:
             raise ValueError(f"LIBSVM refused the parameters: {error.decode()}")
         _silence()
-        model = _svm.toPyModel(_lib.svm_train(problem, param))
+        with worker_thread_limits():
+            model = _svm.toPyModel(_lib.svm_train(problem, param))
         model.x_space = problem.x_space  # the model's support vectors point into it
         self.support_ = np.sort(order[np.asarray(model.get_sv_indices(), dtype=np.intp) - 1])
         if self.probability:
@@ -315,6 +322,8 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
 
     def _set_model(self, model):
         self._model = model
+        # the model as arrays for prediction; rebuilt from the model, never pickled
+        self._kernel_expansion = KernelExpansion(model, self.n_features_in_)
         self.libsvm_labels_ = np.asarray(model.get_labels(), dtype=np.int64)
         # position in classes_ of each LIBSVM class (a model file from
         # svm-train may list its classes in any order)
@@ -324,26 +333,15 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         self.n_support_ = np.zeros(len(self.classes_), dtype=np.int32)
         self.n_support_[self._order] = n_sv
 
-    def _validate_for_predict(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64, order="C")
-        return _problem(X)
-
     def _pairwise(self, X):
-        """LIBSVM's decision values and voted labels (as class indices)."""
-        problem = self._validate_for_predict(X)
-        k = len(self._order)
-        n_pairs = k * (k - 1) // 2
-        values = np.empty((problem.l, n_pairs))
-        voted = np.empty(problem.l)
-        buffer = (ctypes.c_double * n_pairs)()
-        view = np.ctypeslib.as_array(buffer)
-        predict_values = _lib.svm_predict_values
-        for i in range(problem.l):
-            voted[i] = predict_values(self._model, problem.x[i], buffer)
-            values[i] = view
-        lookup = {label: pos for label, pos in zip(self.libsvm_labels_, self._order)}
-        return values, np.array([lookup[int(v)] for v in voted], dtype=np.intp)
+        """LIBSVM's decision values and voted labels (as class indices), computed with
+        BLAS from the model's support vectors (see ``_expansion``)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
+                          order="C")
+        with worker_thread_limits():
+            values = self._kernel_expansion.decision_values(X)
+        return values, self._order[self._kernel_expansion.votes(values)]
 
     def predict(self, X):
         """Predict classes by LIBSVM's one-vs-one vote.
@@ -397,14 +395,12 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, n_classes), columns in ``classes_`` order
         """
-        problem = self._validate_for_predict(X)
-        k = len(self._order)
-        buffer = (ctypes.c_double * k)()
-        view = np.ctypeslib.as_array(buffer)
-        proba = np.empty((problem.l, k))
-        for i in range(problem.l):
-            _lib.svm_predict_probability(self._model, problem.x[i], buffer)
-            proba[i, self._order] = view
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
+                          order="C")
+        proba = np.empty((X.shape[0], len(self._order)))
+        with worker_thread_limits():
+            proba[:, self._order] = self._kernel_expansion.probabilities(X)
         return proba
 
     @available_if(_has_probability)
@@ -477,6 +473,7 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
 
     def __getstate__(self):
         state = self.__dict__.copy()
+        state.pop("_kernel_expansion", None)
         if "_model" in state:
             # LIBSVM's model file, compressed: its support vectors are decimal text, about
             # 2.5 times larger than compressed
@@ -489,6 +486,8 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
             state["_model"] = _model_from_bytes(
                 data if data.startswith(b"svm_type") else zlib.decompress(data))
         self.__dict__.update(state)
+        if "_model" in state:
+            self._kernel_expansion = KernelExpansion(self._model, self.n_features_in_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

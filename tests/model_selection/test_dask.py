@@ -343,3 +343,26 @@ def test_local_cluster_listens_on_loopback_only_and_not_on_the_dashboard_port():
                      if c.status == psutil.CONN_LISTEN]
     assert listening and all(addr.ip == "127.0.0.1" for addr in listening), listening
     assert 8787 not in {addr.port for addr in listening}
+
+
+def _native_threads_in_a_task():
+    from libsvm import svm  # noqa: F401  (loads LIBSVM's OpenMP runtime)
+    from threadpoolctl import threadpool_info
+
+    from skrs.utils._threads import worker_thread_limits
+
+    with worker_thread_limits():
+        inside = {i["user_api"]: i["num_threads"] for i in threadpool_info()}
+    return inside
+
+
+def test_native_pools_use_one_thread_per_worker_task(local_client):
+    from threadpoolctl import threadpool_info
+
+    from skrs.utils._threads import worker_thread_limits
+
+    inside = local_client.submit(_native_threads_in_a_task, pure=False).result()
+    assert {"openmp", "blas"} <= set(inside) and set(inside.values()) == {1}, inside
+    before = {i["user_api"]: i["num_threads"] for i in threadpool_info()}
+    with worker_thread_limits():  # outside a worker: nothing changes
+        assert {i["user_api"]: i["num_threads"] for i in threadpool_info()} == before

@@ -1,0 +1,148 @@
+"""A LIBSVM C-SVC model's decision values computed with BLAS: the kernel between a batch of
+rows and all support vectors is one matrix product, and the one-vs-one sums are another,
+where LIBSVM's ``svm_predict_values`` makes one call per row."""
+
+import numpy as np
+import scipy.sparse as sp
+
+# Rows per kernel batch: the (rows x support vectors) kernel block stays a few MB.
+_BATCH_ROWS = 2048
+
+
+class KernelExpansion:
+    """The support vectors, coefficients and offsets of a LIBSVM model as dense arrays.
+
+    Parameters
+    ----------
+    model : libsvm.svm.svm_model
+    n_features : int
+    """
+
+    def __init__(self, model, n_features):
+        param = model.param
+        self.kernel = int(param.kernel_type)
+        self.gamma, self.coef0, self.degree = param.gamma, param.coef0, param.degree
+        k, n_sv = model.nr_class, model.l
+        self.n_class = k
+        self.support_vectors = np.zeros((n_sv, n_features))
+        for i in range(n_sv):
+            row, j = model.SV[i], 0
+            while row[j].index != -1:
+                if row[j].index <= n_features:  # LIBSVM ignores features beyond the input
+                    self.support_vectors[i, row[j].index - 1] = row[j].value
+                j += 1
+        self.sv_sq_norms = np.einsum("ij,ij->i", self.support_vectors, self.support_vectors)
+        coef = np.array([[model.sv_coef[c][i] for i in range(n_sv)] for c in range(k - 1)])
+        n_per_class = np.array([model.nSV[c] for c in range(k)])
+        start = np.concatenate([[0], np.cumsum(n_per_class)])
+        pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+        # weights[s, p]: the coefficient of support vector s in pair p's decision value
+        self.weights = np.zeros((n_sv, len(pairs)))
+        for p, (i, j) in enumerate(pairs):
+            self.weights[start[i]:start[i + 1], p] = coef[j - 1, start[i]:start[i + 1]]
+            self.weights[start[j]:start[j + 1], p] = coef[i, start[j]:start[j + 1]]
+        self.rho = np.array([model.rho[p] for p in range(len(pairs))])
+        self.pairs = np.array(pairs, dtype=np.intp).reshape(-1, 2)
+        self.prob_a = self.prob_b = None
+        if model.is_probability_model():
+            self.prob_a = np.array([model.probA[p] for p in range(len(pairs))])
+            self.prob_b = np.array([model.probB[p] for p in range(len(pairs))])
+
+    def _kernel(self, X):
+        dot = X @ self.support_vectors.T
+        dot = np.asarray(dot)
+        if self.kernel == 0:
+            return dot
+        if self.kernel == 1:
+            return (self.gamma * dot + self.coef0) ** self.degree
+        if self.kernel == 3:
+            return np.tanh(self.gamma * dot + self.coef0)
+        sq = (np.asarray(X.multiply(X).sum(axis=1)).ravel() if sp.issparse(X)
+              else np.einsum("ij,ij->i", X, X))
+        dist = sq[:, None] + self.sv_sq_norms[None, :] - 2 * dot
+        np.maximum(dist, 0, out=dist)
+        return np.exp(-self.gamma * dist, out=dist)
+
+    def decision_values(self, X):
+        """LIBSVM's one-vs-one decision values, shape (n_samples, n_pairs)."""
+        out = np.empty((X.shape[0], len(self.rho)))
+        for start in range(0, X.shape[0], _BATCH_ROWS):
+            block = X[start:start + _BATCH_ROWS]
+            out[start:start + block.shape[0]] = self._kernel(block) @ self.weights - self.rho
+        return out
+
+    def probabilities(self, X):
+        """LIBSVM's ``svm_predict_probability`` for every row, shape (n_samples, n_class),
+        columns in the model's class order."""
+        out = np.empty((X.shape[0], self.n_class))
+        for start in range(0, X.shape[0], _BATCH_ROWS):
+            values = self.decision_values(X[start:start + _BATCH_ROWS])
+            r = pairwise_probabilities(values, self.prob_a, self.prob_b)
+            out[start:start + len(values)] = (np.column_stack([r[:, 0, 1], r[:, 1, 0]])
+                                              if self.n_class == 2
+                                              else multiclass_probability(r))
+        return out
+
+    def votes(self, values):
+        """LIBSVM's one-vs-one vote: the index (in the model's class order) of the class
+        with most votes, the first such class on ties."""
+        counts = np.zeros((values.shape[0], self.n_class), dtype=np.intp)
+        positive = values > 0
+        for p, (i, j) in enumerate(self.pairs):
+            counts[:, i] += positive[:, p]
+            counts[:, j] += ~positive[:, p]
+        return np.argmax(counts, axis=1)
+
+
+def _sigmoid(values, a, b):
+    """LIBSVM's ``sigmoid_predict``, written to avoid overflow on either side."""
+    f = values * a + b
+    e = np.exp(-np.abs(f))
+    return np.where(f >= 0, e / (1 + e), 1 / (1 + e))
+
+
+def pairwise_probabilities(values, prob_a, prob_b, min_prob=1e-7):
+    """r[n, i, j]: LIBSVM's probability that class i beats class j (its model order)."""
+    n, n_pairs = values.shape
+    k = int(round((1 + np.sqrt(1 + 8 * n_pairs)) / 2))
+    r = np.zeros((n, k, k))
+    p = 0
+    for i in range(k):
+        for j in range(i + 1, k):
+            r[:, i, j] = np.clip(_sigmoid(values[:, p], prob_a[p], prob_b[p]),
+                                 min_prob, 1 - min_prob)
+            r[:, j, i] = 1 - r[:, i, j]
+            p += 1
+    return r
+
+
+def multiclass_probability(r):
+    """LIBSVM's ``multiclass_probability`` (Wu, Lin and Weng's second method) for every
+    row at once: the same fixed-point iteration, each row stopping when LIBSVM's would."""
+    n, k, _ = r.shape
+    Q = -r.transpose(0, 2, 1) * r  # Q[t, j] = -r[j, t] r[t, j] off the diagonal
+    diag = np.einsum("njt,njt->nt", r, r) - np.einsum("ntt,ntt->nt", r, r)
+    idx = np.arange(k)
+    Q[:, idx, idx] = diag
+    p = np.full((n, k), 1.0 / k)
+    eps = 0.005 / k
+    active = np.arange(n)
+    for _ in range(max(100, k)):
+        Qa, pa = Q[active], p[active]
+        Qp = np.einsum("ntj,nj->nt", Qa, pa)
+        pQp = np.einsum("nt,nt->n", pa, Qp)
+        done = np.max(np.abs(Qp - pQp[:, None]), axis=1) < eps
+        if done.any():
+            active, Qa, pa, Qp, pQp = (active[~done], Qa[~done], pa[~done], Qp[~done],
+                                       pQp[~done])
+        if not len(active):
+            break
+        for t in range(k):
+            qtt = Qa[:, t, t]
+            diff = (-Qp[:, t] + pQp) / qtt
+            pa[:, t] += diff
+            pQp = (pQp + diff * (diff * qtt + 2 * Qp[:, t])) / (1 + diff) / (1 + diff)
+            Qp = (Qp + diff[:, None] * Qa[:, t, :]) / (1 + diff)[:, None]
+            pa /= (1 + diff)[:, None]
+        p[active] = pa
+    return p

@@ -1,0 +1,59 @@
+"""Predictions computed with BLAS equal LIBSVM's own per-row C functions."""
+
+import ctypes
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from skrs.svm import LibSVMClassifier
+from skrs.svm._libsvm import _lib, _problem
+
+
+def _libsvm_reference(clf, X):
+    problem = _problem(X)
+    k = len(clf._order)
+    n_pairs = k * (k - 1) // 2
+    values, proba = np.empty((problem.l, n_pairs)), np.empty((problem.l, k))
+    voted = np.empty(problem.l)
+    pair_buffer, class_buffer = (ctypes.c_double * n_pairs)(), (ctypes.c_double * k)()
+    for i in range(problem.l):
+        voted[i] = _lib.svm_predict_values(clf._model, problem.x[i], pair_buffer)
+        values[i] = np.ctypeslib.as_array(pair_buffer)
+        if clf.probability:
+            _lib.svm_predict_probability(clf._model, problem.x[i], class_buffer)
+            proba[i, clf._order] = np.ctypeslib.as_array(class_buffer)
+    lookup = dict(zip(clf.libsvm_labels_, clf._order))
+    return values, np.array([lookup[int(v)] for v in voted]), proba
+
+
+@pytest.mark.parametrize("kernel", ["rbf", "linear", "poly", "sigmoid"])
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_decision_values_votes_and_probabilities_equal_libsvm(kernel, n_classes):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(160, 5))
+    y = np.argmax(X[:, :n_classes] + rng.normal(0, 0.5, (160, n_classes)), axis=1) * 3 + 1
+    clf = LibSVMClassifier(kernel=kernel, C=10, gamma=0.2, probability=True,
+                           random_state=0).fit(X[:100], y[:100])
+    X_test = np.vstack([X[100:], np.zeros((1, 5))])  # a row equal to no support vector
+    values, voted, proba = _libsvm_reference(clf, X_test)
+    ours, our_votes = clf._pairwise(X_test)
+    np.testing.assert_allclose(ours, values, rtol=0, atol=1e-6 * max(1, np.abs(values).max()))
+    np.testing.assert_array_equal(our_votes, voted)
+    np.testing.assert_array_equal(clf.predict(X_test), clf.classes_[voted])
+    np.testing.assert_allclose(clf.predict_proba(X_test), proba, atol=1e-6)
+    # sparse rows give the same values
+    np.testing.assert_allclose(clf._pairwise(sp.csr_matrix(X_test))[0], ours, atol=1e-10)
+
+
+def test_a_pickled_model_predicts_the_same():
+    import pickle
+
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(80, 3)), rng.integers(0, 3, 80)
+    clf = LibSVMClassifier(probability=True, random_state=0).fit(X, y)
+    state = clf.__getstate__()
+    assert "_kernel_expansion" not in state  # rebuilt from the model, not stored
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(restored.decision_function(X), clf.decision_function(X),
+                               atol=1e-6)
