@@ -16,24 +16,30 @@ class KernelExpansion:
     ----------
     model : libsvm.svm.svm_model
     n_features : int
+    support_vectors : array of shape (n_support_vectors, n_features), default=None
+        The support vectors in the model's order, when the caller has them
+        (a fit); by default they are read from the model.
     """
 
-    def __init__(self, model, n_features):
+    def __init__(self, model, n_features, support_vectors=None):
         param = model.param
         self.kernel = int(param.kernel_type)
         self.gamma, self.coef0, self.degree = param.gamma, param.coef0, param.degree
         k, n_sv = model.nr_class, model.l
         self.n_class = k
-        self.support_vectors = np.zeros((n_sv, n_features))
-        for i in range(n_sv):
-            row, j = model.SV[i], 0
-            while row[j].index != -1:
-                if row[j].index <= n_features:  # LIBSVM ignores features beyond the input
-                    self.support_vectors[i, row[j].index - 1] = row[j].value
-                j += 1
+        if support_vectors is not None:  # the training rows, as a fit knows them
+            self.support_vectors = np.asarray(support_vectors, dtype=np.float64)
+        else:  # read back from LIBSVM's nodes (a loaded or unpickled model)
+            self.support_vectors = np.zeros((n_sv, n_features))
+            for i in range(n_sv):
+                row, j = model.SV[i], 0
+                while row[j].index != -1:
+                    if row[j].index <= n_features:  # LIBSVM ignores features beyond the input
+                        self.support_vectors[i, row[j].index - 1] = row[j].value
+                    j += 1
         self.sv_sq_norms = np.einsum("ij,ij->i", self.support_vectors, self.support_vectors)
-        coef = np.array([[model.sv_coef[c][i] for i in range(n_sv)] for c in range(k - 1)])
-        n_per_class = np.array([model.nSV[c] for c in range(k)])
+        coef = np.array([np.ctypeslib.as_array(model.sv_coef[c], (n_sv,)) for c in range(k - 1)])
+        n_per_class = np.ctypeslib.as_array(model.nSV, (k,)).copy()
         start = np.concatenate([[0], np.cumsum(n_per_class)])
         pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
         # weights[s, p]: the coefficient of support vector s in pair p's decision value

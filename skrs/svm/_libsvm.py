@@ -284,10 +284,14 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         with worker_thread_limits():
             model = _svm.toPyModel(_lib.svm_train(problem, param))
         model.x_space = problem.x_space  # the model's support vectors point into it
-        self.support_ = np.sort(order[np.asarray(model.get_sv_indices(), dtype=np.intp) - 1])
+        rows = order[np.asarray(model.get_sv_indices(), dtype=np.intp) - 1]  # model order
+        self.support_ = np.sort(rows)
+        support_vectors = X[rows].toarray() if sp.issparse(X) else X[rows]
         if self.probability:
+            # the model is read back from its text, whose support vectors are rounded
             model = self._with_probability(model, X, y_index, float(self.C) * weights)
-        self._set_model(model)
+            support_vectors = None
+        self._set_model(model, support_vectors)
         return self
 
     def _with_probability(self, model, X, y_index, class_C):
@@ -320,10 +324,10 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
                 return classes.astype(np.int64)
         return np.arange(len(classes))
 
-    def _set_model(self, model):
+    def _set_model(self, model, support_vectors=None):
         self._model = model
         # the model as arrays for prediction; rebuilt from the model, never pickled
-        self._kernel_expansion = KernelExpansion(model, self.n_features_in_)
+        self._kernel_expansion = KernelExpansion(model, self.n_features_in_, support_vectors)
         self.libsvm_labels_ = np.asarray(model.get_labels(), dtype=np.int64)
         # position in classes_ of each LIBSVM class (a model file from
         # svm-train may list its classes in any order)
