@@ -1,7 +1,10 @@
 """The ``skrs`` command."""
 
 import argparse
+import contextlib
+import logging
 import sys
+import traceback
 import warnings
 from pathlib import Path
 
@@ -16,32 +19,63 @@ def _warning_line(message, category, filename, lineno, file=None, line=None):
     print(f"skrs: warning: {message}", file=sys.stderr if file is None else file)
 
 
+def _check_out_folder(path):
+    """The --out folder, created and checked writable before any work is done."""
+    from .utils import temporary_beside
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--out {path}: exists and is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with temporary_beside(path / "results.json"):
+            pass
+    except OSError as exc:
+        raise OSError(f"--out {path}: cannot write there ({exc.strerror or exc})") from exc
+    return path
+
+
 def _experiment(args):
+    out = _check_out_folder(args.out) if args.out else None
     from .experiment import MODELS, SCENES, format_results, run_experiment, write_results
 
     scene = SCENES[args.scene](data_home=args.data_home)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = sorted(set(models) - set(MODELS))
     if unknown:
-        raise SystemExit(f"skrs: unknown model(s) {unknown}; choose from {sorted(MODELS)}")
+        raise ValueError(f"unknown model(s) {unknown}; choose from {sorted(MODELS)}")
     splits = ("random", "spatial") if args.split == "both" else (args.split,)
     from .model_selection import connect
+
+    finished, written = [], {}
+
+    def keep(result):
+        """Write each result as soon as it is ready: later failures cannot lose it."""
+        finished.append(result)
+        if out is not None:
+            for p in write_results(finished, out, scene, figures_of=[result]):
+                written[p.name] = p
 
     with connect(args.scheduler, n_workers=args.workers) as client:
         workers = client.scheduler_info(n_workers=-1)["workers"]
         where = "an in-process LocalCluster" if client.cluster is not None else "the scheduler"
         print(f"dask: {len(workers)} worker(s), {sum(w['nthreads'] for w in workers.values())} "
               f"thread(s) on {where} ({client.scheduler.address})", flush=True)
-        results = run_experiment(scene, models, splits, train_size=args.train_size, cv=args.cv,
-                                 random_state=args.seed, block_size=args.block_size,
-                                 buffer=args.buffer, client=client,
-                                 log=lambda line: print(line, flush=True))
+        try:
+            results = run_experiment(scene, models, splits, train_size=args.train_size,
+                                     cv=args.cv, random_state=args.seed,
+                                     block_size=args.block_size, buffer=args.buffer,
+                                     client=client, log=lambda line: print(line, flush=True),
+                                     on_result=keep)
+        except BaseException:
+            if out is not None and finished:
+                print(f"the {len(finished)} finished result(s) are in {out}", file=sys.stderr)
+            raise
     print()
     print(format_results(results))
-    if args.out:
-        written = write_results(results, args.out, scene)
-        print(f"\nwritten to {args.out}: " + ", ".join(p.name for p in written))
-        if not any(p.suffix == ".png" for p in written):
+    if out is not None:
+        print(f"\nwritten to {out}: " + ", ".join(sorted(written)))
+        if not any(name.endswith(".png") for name in written):
             print("(no PNG figures: they need matplotlib, pip install 'skrs[plot]')")
 
 
@@ -159,9 +193,13 @@ def _label_arguments(parser):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="skrs", description="Remote-sensing classification")
     commands = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", action="store_true",
+                        help="show tracebacks and the log lines of dask and TensorFlow")
     images = "image: a multi-band GeoTIFF/COG/VRT, one file per band, or a STAC item JSON"
-    tr = commands.add_parser("train", help="train and evaluate a model on your own imagery "
-                                           "and labels; save it")
+    tr = commands.add_parser("train", parents=[common],
+                             help="train and evaluate a model on your own imagery and labels; "
+                                  "save it")
     tr.add_argument("images", nargs="+", help=images)
     _label_arguments(tr)
     tr.add_argument("--model", choices=MODEL_NAMES, default="svm")
@@ -173,8 +211,9 @@ def main(argv=None):
     tr.add_argument("--out", required=True, help="model file to write (.skrs); the report "
                                                  "goes beside it")
     _cluster_arguments(tr)
-    mp = commands.add_parser("map", help="map an image with a trained model, as a "
-                                         "Cloud-Optimized GeoTIFF")
+    mp = commands.add_parser("map", parents=[common],
+                             help="map an image with a trained model, as a Cloud-Optimized "
+                                  "GeoTIFF")
     mp.add_argument("model", help="model file written by skrs train")
     mp.add_argument("images", nargs="+", help=images)
     mp.add_argument("--out", required=True, help="map to write (.tif)")
@@ -183,15 +222,17 @@ def main(argv=None):
     mp.add_argument("--chunks", type=int, default=1024, help="rows and columns per chunk")
     mp.add_argument("--quiet", action="store_true", help="no progress bar")
     _cluster_arguments(mp)
-    ev = commands.add_parser("evaluate", help="report OA, AA, kappa and F1 of a trained model "
-                                              "on other labels")
+    ev = commands.add_parser("evaluate", parents=[common],
+                             help="report OA, AA, kappa and F1 of a trained model on other "
+                                  "labels")
     ev.add_argument("model", help="model file written by skrs train")
     ev.add_argument("images", nargs="+", help=images)
     _label_arguments(ev)
     ev.add_argument("--out", default=None, help="report files to write (PATH.json, PATH.md, "
                                                 "PATH_confusion.png)")
     exp = commands.add_parser(
-        "experiment", help="tune, train and evaluate models on a scene (random and spatial split)")
+        "experiment", parents=[common],
+        help="tune, train and evaluate models on a scene (random and spatial split)")
     exp.add_argument("scene", choices=SCENE_NAMES)
     exp.add_argument("--models", "--model", default="svm",
                      help=f"comma-separated models ({', '.join(MODEL_NAMES)})")
@@ -215,13 +256,41 @@ def main(argv=None):
     args = parser.parse_args(argv)
     run = {"experiment": _experiment, "train": _train, "map": _map, "evaluate": _evaluate}
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _quiet_libraries(args.verbose):
             warnings.showwarning = _warning_line
             run[args.command](args)
-    except (OSError, ValueError, ConnectionError, ImportError) as exc:
-        print(f"skrs: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("skrs: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line; the traceback with --verbose
+        if args.verbose:
+            traceback.print_exc()
+        known = isinstance(exc, (OSError, ValueError, ConnectionError, ImportError))
+        what = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(f"skrs: error: {what if known and what else f'{type(exc).__name__}: {what}'}"
+              + ("" if args.verbose or known else " (--verbose shows the traceback)"),
+              file=sys.stderr)
         return 1
     return 0
+
+
+@contextlib.contextmanager
+def _quiet_libraries(verbose):
+    """Unless ``verbose``, keep the log lines of dask's and the network libraries'
+    loggers (tracebacks of a lost scheduler) off the terminal for the command; the
+    error itself is reported as one line."""
+    if verbose:
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 if __name__ == "__main__":

@@ -94,7 +94,8 @@ def _fit_evaluate(model, X, y, train, test, fit=None):
 
 
 def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_size=0.05,
-                   cv=10, random_state=0, block_size=8, buffer=0, log=print, client=None):
+                   cv=10, random_state=0, block_size=8, buffer=0, log=print, client=None,
+                   on_result=None):
     """Run each model on each split; return a list of result dicts.
 
     With a dask ``client``, the models without a search (deep models) are fitted
@@ -106,6 +107,8 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
     Each result holds the scene, model, split, train/test sizes, best
     parameters, fit time, the :class:`~skrs.metrics.ClassificationReport` of
     the test pixels, and ``map``: the predicted label of every scene pixel.
+    ``on_result(result)``, when given, is called as each result is ready (to
+    write it at once: what is finished is never lost to a later failure).
     """
     from .model_selection import search_on_dask
     from .model_selection._cluster import has_gpu_workers
@@ -125,7 +128,7 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
         log(f"[{scene.name}] {name} / {split}: OA {report.overall_accuracy:.4f}  "
             f"AA {report.average_accuracy:.4f}  kappa {report.kappa:.4f}  "
             f"(fit {outcome['fit_time_s']:.1f} s)")
-        return {
+        result = {
             "scene": scene.name, "model": name, "split": split,
             "train_pixels": int(len(train)), "test_pixels": int(len(test)),
             "train_fraction": len(train) / len(y),
@@ -136,6 +139,9 @@ def run_experiment(scene, models=("svm",), splits=("random", "spatial"), train_s
             "y_true": y[test], "y_pred": outcome["y_pred"],
             "map": outcome["map"],
         }
+        if on_result is not None:
+            on_result(result)
+        return result
 
     def describe(split, name, train, test, model):
         tuning = f"{cv}-fold grid search" if hasattr(model, "param_grid") else "default recipe"
@@ -220,9 +226,14 @@ def format_markdown(results):
     return "\n".join(lines) + "\n"
 
 
-def write_results(results, out, scene):
+def write_results(results, out, scene, figures_of=None):
     """Write results.json, results.md and, with matplotlib, a confusion-matrix PNG and a
-    classification-map PNG per (model, split) into ``out``; return the written paths."""
+    classification-map PNG per (model, split) into ``out``; return the written paths.
+
+    ``figures_of``: the results whose PNGs are drawn (default: all), so results
+    written one at a time do not redraw the figures of earlier ones. Every file
+    is written to a temporary file beside it, then renamed.
+    """
     import json
     from pathlib import Path
 
@@ -244,7 +255,7 @@ def write_results(results, out, scene):
     except ImportError:
         return written
     labels = list(range(1, scene.n_classes + 1))
-    for r in results:
+    for r in (results if figures_of is None else figures_of):
         tag = f"{r['model']}_{r['split']}"
         what = f"{r['model']}, {r['split']} split, OA {r['report'].overall_accuracy:.3f}"
         ax = plot_confusion_matrix(r["y_true"], r["y_pred"], labels, scene.class_names,

@@ -82,3 +82,63 @@ def test_cli_clear_error_for_missing_data(tmp_path, capsys):
     code = main(["experiment", "indian-pines", "--data-home", str(tmp_path / "empty")])
     assert code == 1
     assert "Indian_pines" in capsys.readouterr().err
+
+
+def test_cli_bad_out_fails_before_any_work(tmp_path, capsys):
+    import time
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    start = time.perf_counter()
+    assert main(["experiment", "salinas-a", "--out", str(blocker)]) == 1
+    assert main(["experiment", "salinas-a", "--out", str(blocker / "results")]) == 1
+    assert time.perf_counter() - start < 5
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"skrs: error: --out {blocker}: exists and is not a folder",
+                   err[1]] and err[1].startswith(f"skrs: error: --out {blocker / 'results'}: "
+                                                 "cannot write there")
+
+
+@pytest.mark.slow
+def test_killing_the_scheduler_keeps_finished_results_and_prints_one_error_line(salinas_a,
+                                                                                 tmp_path):
+    """A real scheduler and worker; the scheduler is killed once the SVM's results are
+    written: the command ends with one error line and the SVM's results stay."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    port = 9786 + os.getpid() % 500
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
+                                  "--port", str(port), "--dashboard-address", ":0"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = command = None
+    try:
+        time.sleep(2)
+        worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
+                                   "--nthreads", "1", "--no-dashboard"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = subprocess.Popen(
+            [sys.executable, "-m", "skrs.cli", "experiment", "salinas-a", "--models", "svm,mlp",
+             "--split", "random", "--cv", "3", "--scheduler", address, "--out", str(tmp_path)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 600
+        while not (tmp_path / "results.json").exists() and command.poll() is None:
+            assert time.time() < deadline
+            time.sleep(0.5)
+        scheduler.kill()
+        _, err = command.communicate(timeout=300)
+    finally:
+        for p in (command, worker, scheduler):
+            if p is not None and p.poll() is None:
+                p.kill()
+    assert command.returncode != 0
+    lines = [line for line in err.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("skrs: error:")]
+    assert len(errors) == 1, err[-3000:]
+    assert not any("Traceback" in line for line in lines), err[-3000:]
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert [r["model"] for r in saved] == ["svm"]
+    assert (tmp_path / "results.md").exists()
