@@ -3,6 +3,7 @@
 import argparse
 import contextlib
 import logging
+import os
 import sys
 import traceback
 import warnings
@@ -280,7 +281,15 @@ def _quiet_libraries(verbose):
     loggers (tracebacks of a lost scheduler) off the terminal for the command; the
     error itself is reported as one line."""
     if verbose:
-        yield
+        previous = os.environ.get("SKRS_VERBOSE")
+        os.environ["SKRS_VERBOSE"] = "1"  # TensorFlow's start-up lines too, in workers as well
+        try:
+            yield
+        finally:
+            if previous is None:
+                del os.environ["SKRS_VERBOSE"]
+            else:
+                os.environ["SKRS_VERBOSE"] = previous
         return
     loggers = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio")]
     levels = [logger.level for logger in loggers]

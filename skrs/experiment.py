@@ -38,6 +38,7 @@ def svm_search(cv=10, n_jobs=None):
 
 
 def _deep(classifier, window_size):
+    """The pipeline of a deep model; its fit shows a progress bar over the epochs."""
     from .preprocessing import WindowExtractor
 
     features = WindowExtractor(size=window_size) if window_size else PixelSpectra()
@@ -47,19 +48,19 @@ def _deep(classifier, window_size):
 def mlp_model(cv=None, random_state=0):
     """Dense network over pixel spectra (no search: default recipe)."""
     from .deep import SpectralMLPClassifier
-    return _deep(SpectralMLPClassifier(random_state=random_state), None)
+    return _deep(SpectralMLPClassifier(random_state=random_state, verbose="progress"), None)
 
 
 def cnn3d_model(cv=None, random_state=0):
     """The lecture's 3D-CNN on 9 x 9 windows, trained with the default (Adam) recipe."""
     from .deep import CNN3DClassifier
-    return _deep(CNN3DClassifier(random_state=random_state), 9)
+    return _deep(CNN3DClassifier(random_state=random_state, verbose="progress"), 9)
 
 
 def hybridsn_model(cv=None, random_state=0):
     """HybridSN-style spectral-spatial CNN on 9 x 9 windows: the deep default."""
     from .deep import HybridSNClassifier
-    return _deep(HybridSNClassifier(random_state=random_state), 9)
+    return _deep(HybridSNClassifier(random_state=random_state, verbose="progress"), 9)
 
 
 MODELS = {"svm": svm_search, "mlp": mlp_model, "cnn3d": cnn3d_model, "hybridsn": hybridsn_model}

@@ -5,7 +5,14 @@ memory growth (TensorFlow then takes GPU memory as needed, never a whole
 GPU up front), unless :func:`configure_devices` ran before.
 """
 
-from ._augment import Augment
+from ..utils._native_logs import quiet_native_logs
+
+with quiet_native_logs(min_tf_level=2):  # TensorFlow's import and device probe log lines
+    import tensorflow as _tf
+
+    _tf.config.list_physical_devices()
+
+from ._augment import Augment  # noqa: E402
 from ._backbone import adapt_first_conv
 from ._base import BaseDeepClassifier
 from ._callbacks import TestAndSaveEveryN

@@ -17,7 +17,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_random_state, column_or_1d
 
 from ..utils import atomic_write, streamed_moments
-from ._callbacks import (EpochRecorder, TestAndSaveEveryN, history_from_json,
+from ._callbacks import (EpochProgress, EpochRecorder, TestAndSaveEveryN, history_from_json,
                          history_to_json)
 from ._augment import make_augmenter, needs_band_std
 from ._data import BatchSequence, EpochOrder, check_input
@@ -367,8 +367,10 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         self._tester = tester
         recorder = EpochRecorder(self.history_, csv_path=self.history_csv,
                                  on_epoch_saved=self._save_checkpoint if self.checkpoint_dir else None)
+        bar = (EpochProgress(final_epoch, initial_epoch, type(self).__name__)
+               if self.verbose == "progress" else None)
         callbacks = ([EpochOrder(train)] + ([tester] if tester else []) + [recorder]
-                     + list(self.callbacks or []))
+                     + ([bar] if bar else []) + list(self.callbacks or []))
         if tester is not None:
             tester.restore_best_weights = False  # restored below, after the last phase
         with strategy.scope(), _deterministic(seed is not None):
@@ -378,10 +380,18 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                 self._begin_phase(start)
                 # shuffle=False: samples are already shuffled per epoch by BatchSequence;
                 # Keras would also reorder batches with Python's global `random`
-                self.model_.fit(train, epochs=stop, initial_epoch=start,
-                                callbacks=callbacks, verbose=self.verbose, shuffle=False)
+                try:
+                    self.model_.fit(train, epochs=stop, initial_epoch=start,
+                                    callbacks=callbacks, shuffle=False,
+                                    verbose=0 if bar else self.verbose)
+                except BaseException:
+                    if bar:
+                        bar.close()
+                    raise
                 if self.model_.stop_training:
                     break
+        if bar:
+            bar.close()
         if tester is not None and self.restore_best_weights and tester.best_weights:
             self.model_.set_weights(tester.best_weights)
         self.n_iter_ = len(self.history_.get("loss", []))

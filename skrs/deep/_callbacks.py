@@ -131,3 +131,30 @@ def history_to_json(history):
 
 def history_from_json(history):
     return {k: [math.nan if v is None else v for v in values] for k, values in history.items()}
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """A tqdm bar over the epochs of a fit (``verbose="progress"``), with the last
+    epoch's loss and validation figures; one bar across the phases of a fit."""
+
+    def __init__(self, total, initial=0, desc="fit"):
+        super().__init__()
+        self.total, self.initial, self.desc = total, initial, desc
+        self.bar = None
+
+    def on_train_begin(self, logs=None):
+        if self.bar is None:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=self.total, initial=self.initial, desc=self.desc,
+                            unit="epoch", dynamic_ncols=True, leave=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        figures = {k: f"{float(v):.4g}" for k, v in (logs or {}).items()
+                   if np.ndim(v) == 0 and k != "learning_rate"}
+        self.bar.set_postfix(figures, refresh=False)
+        self.bar.update(1)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()

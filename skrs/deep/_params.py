@@ -48,7 +48,7 @@ TRAINING_CONSTRAINTS = {
     "mixed_precision": ["boolean"],
     "warm_start": ["boolean"],
     "random_state": ["random_state"],
-    "verbose": ["verbose"],
+    "verbose": ["verbose", StrOptions({"progress"})],
     "callbacks": [list, None],
 }
 DROPOUT = [Interval(Real, 0, 1, closed="left")]
@@ -111,8 +111,9 @@ TRAINING_PARAMETERS = """\
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation, dropout, the validation split and batch
         order; with an int, training on CPU is reproducible.
-    verbose : int, default=0
-        Keras progress output.
+    verbose : int or "progress", default=0
+        Keras progress output; ``"progress"``: one tqdm bar over the epochs
+        (loss and validation figures), on stderr.
     callbacks : list of keras callbacks, default=None
         Extra callbacks for ``Model.fit``.
 """
