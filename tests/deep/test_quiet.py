@@ -1,0 +1,34 @@
+"""Quiet by default: no TensorFlow start-up lines; progress where training is slow."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+
+def _stderr_of_import(**env):
+    code = ("import skrs.deep, tensorflow as tf; tf.constant(1.0) + 1; "
+            "import sys; print('after', file=sys.stderr)")
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=dict(os.environ, **env), timeout=300).stderr
+
+
+def test_importing_skrs_deep_prints_nothing_unless_asked():
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL",
+                                                            "SKRS_VERBOSE")}
+    quiet = subprocess.run([sys.executable, "-c", "import skrs.deep"], capture_output=True,
+                           text=True, env=env, timeout=300).stderr
+    assert quiet == ""
+    assert _stderr_of_import().strip().endswith("after")
+    assert "I0000" in _stderr_of_import(SKRS_VERBOSE="1") or "absl" in _stderr_of_import(
+        SKRS_VERBOSE="1")
+
+
+def test_progress_shows_one_bar_over_the_epochs(capsys):
+    from skrs.deep import SpectralMLPClassifier
+
+    X = np.random.default_rng(0).normal(size=(200, 4)).astype(np.float32)
+    SpectralMLPClassifier(epochs=3, verbose="progress", random_state=0).fit(X, X[:, 0] > 0)
+    err = capsys.readouterr().err
+    assert "SpectralMLPClassifier" in err and "/3 [" in err and "loss=" in err
