@@ -7,6 +7,7 @@ et al. 2019). These splitters assign whole image blocks to one side, and can
 drop a buffer of pixels around the test side.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -54,14 +55,19 @@ class SpatialBlockKFold(BaseCrossValidator):
     """K-fold over image blocks: every fold is a set of whole blocks.
 
     ``X`` is pixel samples (:class:`~skrs.datasets.PixelSamples`) or their
-    (row, col) coordinates. The
-    image is cut into ``block_size`` blocks, blocks are shuffled and dealt to
-    the fold with the fewest pixels so far (largest blocks first), so folds
-    are balanced in pixel count. With ``buffer > 0``, training pixels within
-    ``buffer`` pixels (Chebyshev distance) of the test fold are dropped: use
+    (row, col) coordinates. The image is cut into ``block_size`` blocks, and
+    the blocks, in an order drawn from ``random_state``, are dealt one by one
+    to the fold that holds the smallest share of the block's pixels' classes
+    (of all pixels, without ``y``). So folds are balanced by class as well as
+    by size where the blocks allow it, and every seed gives its own partition.
+
+    With ``buffer > 0``, training pixels within ``buffer`` pixels
+    (Chebyshev distance) of the test fold are dropped: use
     ``buffer = size - 1`` for windows of side ``size`` so that no training
     window overlaps a test window, or ``size // 2`` so that no training window
-    contains a test pixel.
+    contains a test pixel. A fold whose training part lacks a class of ``y``
+    (the buffer can remove it), or whose test part is empty, raises a
+    ``UserWarning`` that names the fold and the classes.
 
     Parameters
     ----------
@@ -70,7 +76,11 @@ class SpatialBlockKFold(BaseCrossValidator):
         Block side(s) in pixels.
     buffer : int, default=0
     random_state : int, RandomState instance or None, default=None
-        Shuffles blocks before dealing them.
+        Order in which blocks are dealt.
+
+    See Also
+    --------
+    RepeatedSpatialBlockKFold : several partitions, for a spread that is real.
 
     Examples
     --------
@@ -91,43 +101,66 @@ class SpatialBlockKFold(BaseCrossValidator):
         self.buffer = buffer
         self.random_state = random_state
 
-    def _fold_of_block(self, blocks):
+    def _fold_of_block(self, blocks, y_index, rng):
         if not isinstance(self.n_splits, Integral) or self.n_splits < 2:
             raise ValueError(f"n_splits must be an int >= 2; got {self.n_splits}")
-        ids, sizes = np.unique(blocks, return_counts=True)
+        ids, block_of = np.unique(blocks, return_inverse=True)
         if len(ids) < self.n_splits:
             raise ValueError(
                 f"only {len(ids)} block(s) hold samples, fewer than n_splits={self.n_splits}; "
                 "use a smaller block_size or fewer splits"
             )
-        rng = check_random_state(self.random_state)
-        order = rng.permutation(len(ids))
-        order = order[np.argsort(-sizes[order], kind="stable")]
-        fold_of, load = np.empty(len(ids), dtype=int), np.zeros(self.n_splits, dtype=int)
-        for i in order:
-            fold = int(np.argmin(load))
+        n_classes = y_index.max() + 1
+        per_block = np.zeros((len(ids), n_classes))
+        np.add.at(per_block, (block_of, y_index), 1)
+        weight = per_block / per_block.sum(axis=0)  # each block's share of each class
+        load = np.zeros((self.n_splits, n_classes))
+        fold_of = np.empty(len(ids), dtype=int)
+        for i in rng.permutation(len(ids)):
+            # the fold holding the least of this block's classes (weighted by its pixels)
+            fold = int(np.argmin(load @ per_block[i] + 1e-9 * load.sum(axis=1)))
             fold_of[i] = fold
-            load[fold] += sizes[i]
-        return fold_of[np.searchsorted(ids, blocks)]
+            load[fold] += weight[i]
+        return fold_of[block_of]
 
     def split(self, X, y=None, groups=None):
         """Yield (train, test) index arrays.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, 2)
+        X : PixelSamples or array-like of shape (n_samples, 2)
             (row, col) pixel coordinates.
-        y, groups : ignored
+        y : array-like of shape (n_samples,), default=None
+            Labels: folds are balanced by class, and a training part that
+            lacks a class is reported.
+        groups : ignored
         """
         if not isinstance(self.buffer, Integral) or self.buffer < 0:
             raise ValueError(f"buffer must be an int >= 0; got {self.buffer}")
         coords = _coords(X)
-        folds = self._fold_of_block(_blocks(coords, self.block_size))
+        y_index = (np.zeros(len(coords), dtype=int) if y is None
+                   else np.unique(np.asarray(y), return_inverse=True)[1].ravel())
+        if len(y_index) != len(coords):
+            raise ValueError(f"{len(coords)} samples but {len(y_index)} labels")
+        rng = check_random_state(self.random_state)
+        folds = self._fold_of_block(_blocks(coords, self.block_size), y_index, rng)
+        classes = None if y is None else np.unique(np.asarray(y))
         for fold in range(self.n_splits):
             test = folds == fold
             train = ~test
             if self.buffer:
                 train &= ~_near(coords, test, self.buffer)
+            if not test.any():
+                warnings.warn(f"SpatialBlockKFold: fold {fold} has no test pixels",
+                              UserWarning, stacklevel=2)
+            if classes is not None:
+                missing = np.setdiff1d(np.arange(len(classes)), y_index[train])
+                if len(missing):
+                    warnings.warn(
+                        f"SpatialBlockKFold: the training part of fold {fold} has no pixel of "
+                        f"class(es) {classes[missing].tolist()}"
+                        + (f" (buffer={self.buffer} removed them)" if self.buffer else "")
+                        + "; that fold cannot learn them", UserWarning, stacklevel=2)
             yield np.flatnonzero(train), np.flatnonzero(test)
 
     def _iter_test_indices(self, X=None, y=None, groups=None):
@@ -137,6 +170,55 @@ class SpatialBlockKFold(BaseCrossValidator):
     def get_n_splits(self, X=None, y=None, groups=None):
         """Number of folds."""
         return self.n_splits
+
+
+class RepeatedSpatialBlockKFold(BaseCrossValidator):
+    """:class:`SpatialBlockKFold` repeated ``n_repeats`` times, each repetition with its
+    own order of blocks, so a spread of scores over repetitions is a spread over
+    partitions.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+    n_repeats : int, default=10
+    block_size : int or (int, int), default=16
+    buffer : int, default=0
+    random_state : int, RandomState instance or None, default=None
+        Draws the seed of each repetition.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrs.model_selection import RepeatedSpatialBlockKFold
+    >>> coords = np.argwhere(np.ones((32, 32)))
+    >>> cv = RepeatedSpatialBlockKFold(n_splits=2, n_repeats=3, block_size=8, random_state=0)
+    >>> cv.get_n_splits(), len(list(cv.split(coords)))
+    (6, 6)
+    """
+
+    def __init__(self, n_splits=5, n_repeats=10, block_size=16, buffer=0, random_state=None):
+        self.n_splits = n_splits
+        self.n_repeats = n_repeats
+        self.block_size = block_size
+        self.buffer = buffer
+        self.random_state = random_state
+
+    def split(self, X, y=None, groups=None):
+        """Yield (train, test) index arrays: ``n_splits`` per repetition."""
+        if not isinstance(self.n_repeats, Integral) or self.n_repeats < 1:
+            raise ValueError(f"n_repeats must be an int >= 1; got {self.n_repeats}")
+        rng = check_random_state(self.random_state)
+        for seed in rng.randint(np.iinfo(np.int32).max, size=self.n_repeats):
+            yield from SpatialBlockKFold(self.n_splits, self.block_size, self.buffer,
+                                         int(seed)).split(X, y, groups)
+
+    def _iter_test_indices(self, X=None, y=None, groups=None):
+        for _, test in self.split(X, y, groups):
+            yield test
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Number of splits: ``n_splits * n_repeats``."""
+        return self.n_splits * self.n_repeats
 
 
 def spatial_train_test_split(coords, y=None, *, train_size=0.5, block_size=8, buffer=0,
@@ -181,6 +263,8 @@ def spatial_train_test_split(coords, y=None, *, train_size=0.5, block_size=8, bu
     if not isinstance(buffer, Integral) or buffer < 0:
         raise ValueError(f"buffer must be an int >= 0; got {buffer}")
     coords = _coords(coords)
+    if not len(coords):
+        raise ValueError("no pixels to split: the scene has no labelled pixels")
     if y is None:
         y = np.zeros(len(coords), dtype=int)
     y = np.asarray(y)

@@ -59,3 +59,52 @@ def test_errors():
         spatial_train_test_split(COORDS, train_size=1.5)
     with pytest.raises(ValueError, match="buffer"):
         list(SpatialBlockKFold(buffer=-1).split(COORDS))
+
+
+def test_spatial_folds_differ_with_the_seed_and_are_balanced_by_class(salinas_a):
+    from skrs.model_selection import SpatialBlockKFold
+
+    X, y = salinas_a.labelled_pixels()
+    partitions = set()
+    for seed in range(10):
+        folds = np.empty(len(y), dtype=int)
+        for fold, (train, test) in enumerate(SpatialBlockKFold(5, random_state=seed).split(X, y)):
+            folds[test] = fold
+            assert not set(train) & set(test)
+        partitions.add(folds.tobytes())
+        # classes spread over many blocks get at least half their share in every fold
+        counts = np.array([[np.sum((folds == f) & (y == c)) for c in (2, 4)] for f in range(5)])
+        assert (counts >= 0.5 * counts.sum(axis=0) / 5).all(), counts
+    assert len(partitions) == 10
+
+
+def test_a_fold_without_a_class_in_training_warns():
+    from skrs.model_selection import SpatialBlockKFold
+
+    coords = np.argwhere(np.ones((32, 32)))
+    y = np.ones(len(coords), dtype=int)
+    y[(coords[:, 0] < 8) & (coords[:, 1] < 8)] = 2  # one block of class 2
+    with pytest.warns(UserWarning, match=r"training part of fold \d has no pixel of class\(es\) "
+                                         r"\[2\]"):
+        list(SpatialBlockKFold(4, block_size=8, random_state=0).split(coords, y))
+
+
+def test_repeated_spatial_folds_repeat_with_different_partitions():
+    from skrs.model_selection import RepeatedSpatialBlockKFold
+
+    coords = np.argwhere(np.ones((40, 40)))
+    cv = RepeatedSpatialBlockKFold(n_splits=4, n_repeats=3, block_size=8, random_state=0)
+    splits = list(cv.split(coords))
+    assert len(splits) == cv.get_n_splits() == 12
+    tests = [tuple(np.sort(test)) for _, test in splits]
+    assert len(set(tests[:4]) & set(tests[4:8])) < 4  # the repetitions are other partitions
+    for r in range(3):  # each repetition covers every pixel once
+        covered = np.concatenate([test for _, test in splits[4 * r:4 * r + 4]])
+        assert np.array_equal(np.sort(covered), np.arange(len(coords)))
+
+
+def test_spatial_split_without_labelled_pixels_is_a_clear_error():
+    from skrs.model_selection import spatial_train_test_split
+
+    with pytest.raises(ValueError, match="no labelled pixels"):
+        spatial_train_test_split(np.empty((0, 2), dtype=int))
