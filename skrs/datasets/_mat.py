@@ -6,6 +6,7 @@ import numpy as np
 import scipy.io
 
 from ._download import RemoteFile, fetch_file
+from ._mat_check import check_mat_v5
 from ._scene import Scene
 
 _EHU = "https://www.ehu.eus/ccwintco/uploads/"
@@ -16,6 +17,7 @@ def _read_mat_variable(path, key):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"MATLAB file not found: {path}")
+    check_mat_v5(path)
     try:
         content = scipy.io.loadmat(path, variable_names=None)
     except NotImplementedError:  # v7.3 files are HDF5

@@ -179,13 +179,17 @@ class GeoRaster:
                 window = Window(c0, s0, c1 - c0, s1 - s0)
                 band = 0
                 for ds, same in zip(self._datasets(), self._same_grid):
-                    if same:
-                        data = ds.read(window=window)
-                    else:
-                        source = from_bounds(*window_bounds(window, self.transform),
-                                             transform=ds.transform)
-                        data = ds.read(window=source, out_shape=(ds.count, s1 - s0, c1 - c0),
-                                       resampling=resampling)
+                    try:
+                        if same:
+                            data = ds.read(window=window)
+                        else:
+                            source = from_bounds(*window_bounds(window, self.transform),
+                                                 transform=ds.transform)
+                            data = ds.read(window=source, out_shape=(ds.count, s1 - s0, c1 - c0),
+                                           resampling=resampling)
+                    except rasterio.errors.RasterioError as exc:
+                        raise OSError(f"cannot read rows {s0}-{s1 - 1} of {ds.name} (a damaged "
+                                      f"or truncated file?): {exc}") from exc
                     target = out[s0 - r0:s1 - r0, :, band:band + ds.count]
                     target[...] = np.moveaxis(data, 0, -1)
                     if self._nan_nodata and ds.nodata is not None:

@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 
 from ..utils import atomic_write
 
@@ -128,12 +129,19 @@ def load_model(path, *, return_metadata=False):
                 raise ValueError(f"{path}: unknown model format {meta.get('format')!r}, "
                                  f"expected {FORMAT!r}")
             data = archive.read("pipeline.skops")
-            untrusted = sio.get_untrusted_types(data=data)
+            try:
+                untrusted = sio.get_untrusted_types(data=data)
+            except Exception as exc:  # skops' own errors for a damaged member
+                raise ValueError(f"{path}: its pipeline.skops is damaged ({exc})") from exc
             refused = sorted(t for t in untrusted if not _is_skrs_estimator(t))
             if refused:
                 raise ValueError(f"{path} holds types that skrs does not load: {refused}; "
                                  "only skrs, scikit-learn and numpy types are accepted")
-            model = sio.loads(data, trusted=untrusted)
+            try:
+                model = sio.loads(data, trusted=untrusted)
+            except Exception as exc:  # the trusted types, fed damaged state
+                raise ValueError(f"{path}: its pipeline cannot be rebuilt ({type(exc).__name__}: "
+                                 f"{exc})") from exc
             deep = {}
             if meta["deep_steps"]:
                 from ..deep import load as load_deep
@@ -141,7 +149,8 @@ def load_model(path, *, return_metadata=False):
                 with tempfile.TemporaryDirectory() as tmpdir:
                     for name in meta["deep_steps"]:
                         deep[name] = load_deep(archive.extract(f"deep/{name}.zip", tmpdir))
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError, EOFError,
+            zlib.error) as exc:
         raise ValueError(f"{path} is not an skrs model file (a zip with model.json and "
                          f"pipeline.skops): {exc}") from exc
     if isinstance(model, str):  # the model was one deep estimator

@@ -18,18 +18,22 @@ def _read_csv(path, delimiter):
         raise FileNotFoundError(f"point table not found: {path}")
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(f, delimiter=delimiter)
-        header = next(reader, None)
-        if not header:
-            raise ValueError(f"{path} is empty; expected a header line naming the columns")
-        header = [h.strip() for h in header]
-        rows = []
-        for line, row in enumerate(reader, start=2):
-            if not row or all(not v.strip() for v in row):
-                continue
-            if len(row) != len(header):
-                raise ValueError(f"{path}, line {line}: {len(row)} fields but the header names "
-                                 f"{len(header)} columns")
-            rows.append([v.strip() for v in row])
+        try:
+            header = next(reader, None)
+            if not header:
+                raise ValueError(f"{path} is empty; expected a header line naming the columns")
+            header = [h.strip() for h in header]
+            rows = []
+            for row in reader:
+                if not row or all(not v.strip() for v in row):
+                    continue
+                if len(row) != len(header):
+                    raise ValueError(f"{path}, line {reader.line_num}: {len(row)} fields but the "
+                                     f"header names {len(header)} columns")
+                rows.append([v.strip() for v in row])
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise ValueError(f"{path}, line {reader.line_num + 1}: not UTF-8 delimited text "
+                             f"({exc})") from exc
     return header, rows
 
 
@@ -100,14 +104,14 @@ def read_point_table(table, *, label_column=None, coord_columns="auto", band_col
     def column(key, what):
         if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
             if not 0 <= key < len(header):
-                raise ValueError(f"{what} column {key} does not exist: the table has "
-                                 f"{len(header)} columns")
+                raise ValueError(f"{where}: {what} column {key} does not exist: the table "
+                                 f"has {len(header)} columns")
             return int(key)
         if str(key) in header:
             return header.index(str(key))
         if str(key).lower() in lower:
             return lower.index(str(key).lower())
-        raise ValueError(f"{what} column {key!r} not found; the columns are {header}")
+        raise ValueError(f"{where}: {what} column {key!r} not found; the columns are {header}")
 
     label = None if label_column is None else column(label_column, "label")
     if coord_columns == "auto":

@@ -195,6 +195,9 @@ def read_vector_labels(path, raster, field, *, name_field=None, layer=None, all_
     # the group of a sample is its feature's position in the file
     for index, geometry, code in zip(np.flatnonzero(~unusable.to_numpy()), features.geometry,
                                      codes):
+        if not np.isfinite(geometry.bounds).all():
+            raise ValueError(f"{path}: feature {index} has a geometry with non-finite "
+                             "coordinates (or none that reproject to the raster's CRS)")
         parts = geometry.geoms if geometry.geom_type == "MultiPoint" else [geometry]
         pixels = np.concatenate([_burn(g, raster.transform, shape, all_touched) for g in parts])
         coords.append(pixels)

@@ -116,25 +116,36 @@ def read_window_hdf5(path, subset="train"):
         f = h5py.File(path, "r")
     except OSError as exc:
         raise ValueError(f"{path} is not a readable HDF5 file: {exc}") from exc
-    with f:
-        if subset not in f or "info" not in f:
-            raise KeyError(
-                f"{path} has no {subset!r} subset; it holds {sorted(f.keys())} "
-                "(expected 'train', optional 'test', and 'info')"
-            )
-        group = f[subset]
-        for key in ("x", "y"):
-            if key not in group:
-                raise KeyError(f"{path}:/{subset} lacks the {key!r} dataset")
-        attrs = f["info"].attrs
-        mean, std = attrs["mean"], attrs["std"]
-        info = {
-            "mean": float(mean) if np.ndim(mean) == 0 else np.asarray(mean),
-            "std": float(std) if np.ndim(std) == 0 else np.asarray(std),
-            "excluded": [int(v) for v in attrs.get("excluded", [])],
-            "window_size": int(attrs.get("window_size", group["x"].shape[1])),
-            "class_names": [str(c) for c in attrs["class_names"]]
-            if "class_names" in attrs else None,
-        }
-        return Bunch(X=group["x"][()], y=group["y"][()],
-                     coords=group["coords"][()] if "coords" in group else None, info=info)
+    try:
+        with f:
+            return _read_subset(f, path, subset)
+    except KeyError as exc:
+        if str(path) in str(exc):  # our own message: a subset or dataset is missing
+            raise
+        raise ValueError(f"{path} is a damaged window-tensor file: {exc}") from exc
+    except (OSError, RuntimeError, TypeError, ValueError, IndexError) as exc:
+        raise ValueError(f"{path} is a damaged window-tensor file: {exc}") from exc
+
+
+def _read_subset(f, path, subset):
+    if subset not in f or "info" not in f:
+        raise KeyError(
+            f"{path} has no {subset!r} subset; it holds {sorted(f.keys())} "
+            "(expected 'train', optional 'test', and 'info')"
+        )
+    group = f[subset]
+    for key in ("x", "y"):
+        if key not in group:
+            raise KeyError(f"{path}:/{subset} lacks the {key!r} dataset")
+    attrs = f["info"].attrs
+    mean, std = attrs["mean"], attrs["std"]
+    info = {
+        "mean": float(mean) if np.ndim(mean) == 0 else np.asarray(mean),
+        "std": float(std) if np.ndim(std) == 0 else np.asarray(std),
+        "excluded": [int(v) for v in attrs.get("excluded", [])],
+        "window_size": int(attrs.get("window_size", group["x"].shape[1])),
+        "class_names": [str(c) for c in attrs["class_names"]]
+        if "class_names" in attrs else None,
+    }
+    return Bunch(X=group["x"][()], y=group["y"][()],
+                 coords=group["coords"][()] if "coords" in group else None, info=info)

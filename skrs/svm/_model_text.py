@@ -80,8 +80,10 @@ def check_model_text(data, name="LIBSVM model"):
     if "nr_class" in header:
         line_no, values = header["nr_class"]
         (n_class,) = reader.numbers(line_no, "nr_class", values, int, 1)
-        if not 1 <= n_class <= _MAX_CLASSES:
-            reader.fail(line_no, f"nr_class {n_class} is out of range")
+        # LIBSVM's reader writes the coefficients of nr_class - 1 rows: with one class it
+        # writes through an empty allocation
+        if not 2 <= n_class <= _MAX_CLASSES:
+            reader.fail(line_no, f"nr_class {n_class} is out of range (2..{_MAX_CLASSES})")
     elif classifier:
         reader.fail(0, "no 'nr_class' line in the header")
     line_no, values = header["total_sv"]
