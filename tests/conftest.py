@@ -45,4 +45,4 @@ def no_network(monkeypatch):
 @pytest.fixture(scope="session")
 def data_home():
     """The data home (``SKRS_DATA``) as a Path."""
-    return Path(os.environ["SKRS_DATA"])
+    return Path(os.environ["SKRS_DATA"]).resolve()

@@ -102,7 +102,8 @@ def check_mat_v5(path):
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < _HEADER:
-        raise ValueError(f"{path} is too short for a MATLAB file ({len(data)} bytes)")
+        raise ValueError(f"could not read {path} as a MATLAB .mat file: {len(data)} bytes is "
+                         "too short")
     version, endian = struct.unpack_from("<H2s", data, 124)
     if endian not in (b"IM", b"MI") or version == 0x0200:  # 0x0200: v7.3 (HDF5)
         return
@@ -111,4 +112,4 @@ def check_mat_v5(path):
     try:
         _check(memoryview(data), _HEADER, len(data), 0, 0)
     except _Damaged as exc:
-        raise ValueError(f"{path} is a damaged MATLAB file: {exc}") from None
+        raise ValueError(f"could not read {path} as a MATLAB .mat file: damaged, {exc}") from None
