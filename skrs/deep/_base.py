@@ -1,6 +1,7 @@
 """The shared base of skrs's Keras classifiers."""
 
 import json
+import logging
 import os
 import threading
 from contextlib import contextmanager
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 import scikeras  # noqa: F401  (pickles and deep-copies Keras models in the native .keras format)
 from scikeras.utils.random_state import tensorflow_random_state
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -17,6 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_random_state, column_or_1d
 
 from ..utils import atomic_write, streamed_moments
+from ..utils._native_logs import verbose
 from ._callbacks import (EpochProgress, EpochRecorder, TestAndSaveEveryN, history_from_json,
                          history_to_json)
 from ._augment import make_augmenter, needs_band_std
@@ -53,6 +56,33 @@ def _seeded(seed):
     with tensorflow_random_state(seed):
         keras.utils.set_random_seed(seed)
         yield
+
+
+_QUIET_LOCK = threading.Lock()
+_QUIET_USERS = [0, None]  # fits and predictions running now; the logger's level before
+
+
+@contextmanager
+def _quiet_tf_logger():
+    """TensorFlow's Python logger at ERROR while skrs trains or predicts (its "triggered
+    tf.function retracing" warnings fill a search's output), unless ``SKRS_VERBOSE``;
+    the level is restored when the last fit or prediction running ends."""
+    if verbose():
+        yield
+        return
+    logger = tf.get_logger()
+    with _QUIET_LOCK:
+        if _QUIET_USERS[0] == 0:
+            _QUIET_USERS[1] = logger.level
+            logger.setLevel(logging.ERROR)
+        _QUIET_USERS[0] += 1
+    try:
+        yield
+    finally:
+        with _QUIET_LOCK:
+            _QUIET_USERS[0] -= 1
+            if _QUIET_USERS[0] == 0:
+                logger.setLevel(_QUIET_USERS[1])
 
 
 _DETERMINISM_LOCK = threading.Lock()
@@ -373,7 +403,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                      + ([bar] if bar else []) + list(self.callbacks or []))
         if tester is not None:
             tester.restore_best_weights = False  # restored below, after the last phase
-        with strategy.scope(), _deterministic(seed is not None):
+        with strategy.scope(), _deterministic(seed is not None), _quiet_tf_logger():
             for start, stop in self._phases(initial_epoch, final_epoch):
                 if start >= stop:
                     continue
@@ -462,7 +492,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         limit_threads_to_dask_worker()
         X = self._check_X(X, reset=False)
         batches = BatchSequence(X, batch_size=self._eval_batch_size())
-        return self.model_.predict(batches, verbose=0)
+        with _quiet_tf_logger():
+            return self.model_.predict(batches, verbose=0)
 
     def predict_proba(self, X):
         """Class probabilities (softmax outputs), in ``classes_`` order.
