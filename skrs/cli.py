@@ -277,8 +277,8 @@ def main(argv=None):
 
 @contextlib.contextmanager
 def _quiet_libraries(verbose):
-    """Unless ``verbose``, keep the log lines of dask's and the network libraries'
-    loggers (tracebacks of a lost scheduler) off the terminal for the command; the
+    """Unless ``verbose``, keep log records (dask's and the network libraries': the
+    tracebacks of a lost scheduler) off the terminal for the command, restored after; the
     error itself is reported as one line."""
     if verbose:
         previous = os.environ.get("SKRS_VERBOSE")
@@ -291,15 +291,14 @@ def _quiet_libraries(verbose):
             else:
                 os.environ["SKRS_VERBOSE"] = previous
         return
-    loggers = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
+    # Python logging as a whole: distributed sets levels and handlers on its child
+    # loggers (distributed.client...), which a parent's level does not reach
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
+        logging.disable(previous)
 
 
 if __name__ == "__main__":
