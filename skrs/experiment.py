@@ -21,14 +21,20 @@ SCENES = {
 }
 
 
-def svm_search(cv=10, n_jobs=None):
-    """The lecture's SVM: pixel spectra, per-band scaling, RBF LIBSVM with a
-    5 x 5 gamma x C grid tuned by stratified ``cv``-fold cross-validation."""
-    pipe = Pipeline([
+def svm_pipeline():
+    """Pixel spectra, per-band scaling, RBF LIBSVM: the SVM of the lecture and of
+    ``skrs train``."""
+    return Pipeline([
         ("spectra", PixelSpectra()),
         ("scale", BandNormalizer(mode="per_band")),
         ("svm", LibSVMClassifier()),
     ])
+
+
+def svm_search(cv=10, n_jobs=None):
+    """The lecture's SVM (:func:`svm_pipeline`) with a 5 x 5 gamma x C grid tuned by
+    stratified ``cv``-fold cross-validation."""
+    pipe = svm_pipeline()
     grid = {
         "svm__gamma": [1e-3, 3e-3, 1e-2, 3e-2, 1e-1],
         "svm__C": [1, 10, 100, 1000, 10000],

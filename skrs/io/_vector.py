@@ -84,7 +84,7 @@ def _burn(geometry, transform, shape, all_touched):
     return np.argwhere(burnt > 0) + [r0, c0]
 
 
-def _drop_conflicts(coords, codes, groups):
+def _drop_conflicts(coords, codes):
     """Keep each pixel once: from its first feature, or not at all where features of
     different classes claim it. Returns the kept indices and the number of conflicting pixels."""
     keys = coords[:, 0] * (coords[:, 1].max(initial=0) + 1) + coords[:, 1]
@@ -217,7 +217,7 @@ def read_vector_labels(path, raster, field, *, name_field=None, layer=None, all_
                       "raster (outside it, or polygons smaller than a pixel: see all_touched)",
                       stacklevel=2)
     sample_codes, groups = np.concatenate(sample_codes), np.concatenate(groups)
-    keep, conflicts = _drop_conflicts(coords, sample_codes, groups)
+    keep, conflicts = _drop_conflicts(coords, sample_codes)
     if conflicts:
         warnings.warn(f"{path}: {conflicts} pixel(s) lie under features of different classes "
                       "and are dropped", stacklevel=2)

@@ -81,18 +81,20 @@ def _problem(X, y=None):
 
 
 def _read_model(path):
+    """The LIBSVM model in ``path``, checked before LIBSVM reads it, and the largest
+    feature index its support vectors use."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"LIBSVM model file not found: {path}")
     data = path.read_bytes()
     if not data.startswith(b"svm_type "):
         raise ValueError(f"{path} is not a LIBSVM model file (it must start with 'svm_type')")
-    check_model_text(data, str(path))
+    max_index = check_model_text(data, str(path))
     _silence()
     model = _lib.svm_load_model(str(path).encode())
     if not model:
         raise ValueError(f"{path} is a corrupt or truncated LIBSVM model file")
-    return _svm.toPyModel(model)
+    return _svm.toPyModel(model), max_index
 
 
 def _model_bytes(model):
@@ -111,7 +113,7 @@ def _model_from_bytes(data):
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     try:
-        return _read_model(tmp)
+        return _read_model(tmp)[0]
     finally:
         os.remove(tmp)
 
@@ -337,12 +339,15 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         self.n_support_ = np.zeros(len(self.classes_), dtype=np.int32)
         self.n_support_[self._order] = n_sv
 
+    def _check_X(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
+                             order="C")
+
     def _pairwise(self, X):
         """LIBSVM's decision values and voted labels (as class indices), computed with
         BLAS from the model's support vectors (see ``_expansion``)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
-                          order="C")
+        X = self._check_X(X)
         with worker_thread_limits():
             values = self._kernel_expansion.decision_values(X)
         return values, self._order[self._kernel_expansion.votes(values)]
@@ -399,9 +404,7 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, n_classes), columns in ``classes_`` order
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
-                          order="C")
+        X = self._check_X(X)
         proba = np.empty((X.shape[0], len(self._order)))
         with worker_thread_limits():
             proba[:, self._order] = self._kernel_expansion.probabilities(X)
@@ -445,19 +448,13 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
             Fitted, with kernel parameters from the file (C and tol, which the
             file does not store, keep their defaults).
         """
-        model = _read_model(path)
+        model, max_index = _read_model(path)
         if model.get_svm_type() != _C_SVC:
             raise ValueError(f"{path} holds a LIBSVM model of svm_type "
                              f"{model.get_svm_type()}; only C-SVC (0) is supported")
         param = model.param
         if param.kernel_type not in _KERNEL_NAMES:
             raise ValueError(f"{path} uses a precomputed kernel, which is not supported")
-        max_index = 0
-        for i in range(model.l):
-            j = 0
-            while model.SV[i][j].index != -1:
-                max_index = max(max_index, model.SV[i][j].index)
-                j += 1
         if n_features is not None and n_features < max_index:
             raise ValueError(f"n_features={n_features} but the support vectors use feature "
                              f"index {max_index}")
