@@ -142,3 +142,20 @@ def test_killing_the_scheduler_keeps_finished_results_and_prints_one_error_line(
     saved = json.loads((tmp_path / "results.json").read_text())
     assert [r["model"] for r in saved] == ["svm"]
     assert (tmp_path / "results.md").exists()
+
+
+def test_commands_restore_the_logging_switch_they_turn_off():
+    """The commands save and restore ``logging.root.manager.disable`` (not documented by
+    Python): pin that it holds the level ``logging.disable`` sets."""
+    import logging
+
+    from skrs.cli import _quiet_libraries
+
+    logging.disable(logging.WARNING)
+    try:
+        assert logging.root.manager.disable == logging.WARNING
+        with _quiet_libraries(verbose=False):
+            assert logging.root.manager.disable == logging.CRITICAL
+        assert logging.root.manager.disable == logging.WARNING
+    finally:
+        logging.disable(logging.NOTSET)
