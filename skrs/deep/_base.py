@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import random
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,7 @@ from ..utils._native_logs import verbose
 from ._callbacks import (EpochProgress, EpochRecorder, TestAndSaveEveryN, history_from_json,
                          history_to_json)
 from ._augment import make_augmenter, needs_band_std
-from ._data import BatchSequence, EpochOrder, check_input
+from ._data import BatchSequence, check_input
 from ._device import get_strategy, grow_gpu_memory_unless_configured, limit_threads_to_dask_worker
 from ._params import constructor
 
@@ -49,13 +50,27 @@ def _building(seed, policy):
 
 @contextmanager
 def _seeded(seed):
-    """Seed Python, NumPy, TensorFlow and Keras's global generator (restored after)."""
+    """Seed Python, NumPy, TensorFlow and Keras's global generator (restored after).
+
+    Keras draws the seed of each unseeded initializer and dropout layer from
+    Python's global ``random``, which other threads of the process (a dask
+    worker's event loop, for one) draw from too: a thread drawing between
+    ``set_random_seed`` and the build changes the network. So while the
+    network is built, Keras's default seeds come from a generator of its own.
+    """
     if seed is None:
         yield
         return
+    from keras.src.random import seed_generator  # pinned by tests/deep/test_reproducible.py
+
     with tensorflow_random_state(seed):
         keras.utils.set_random_seed(seed)
-        yield
+        shared = seed_generator.python_random
+        seed_generator.python_random = random.Random(seed)
+        try:
+            yield
+        finally:
+            seed_generator.python_random = shared
 
 
 _QUIET_LOCK = threading.Lock()
@@ -375,8 +390,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         augment = make_augmenter(self.augment,
                                  self._band_stats[1] if hasattr(self, "_band_stats") else None)
         train = BatchSequence(X_train, self._encode(y_train), self._sample_weight(y_train),
-                              batch_size=self.batch_size, seed=self._seed, epoch=initial_epoch,
-                              augment=augment)
+                              batch_size=self.batch_size, seed=self._seed, augment=augment)
         tester = None
         if X_val is not None:
             val = BatchSequence(X_val, self._encode(y_val),
@@ -399,7 +413,7 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                                  on_epoch_saved=self._save_checkpoint if self.checkpoint_dir else None)
         bar = (EpochProgress(final_epoch, initial_epoch, type(self).__name__)
                if self.verbose == "progress" else None)
-        callbacks = ([EpochOrder(train)] + ([tester] if tester else []) + [recorder]
+        callbacks = (([tester] if tester else []) + [recorder]
                      + ([bar] if bar else []) + list(self.callbacks or []))
         if tester is not None:
             tester.restore_best_weights = False  # restored below, after the last phase
@@ -408,11 +422,13 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                 if start >= stop:
                     continue
                 self._begin_phase(start)
+                train.start(start)
                 # shuffle=False: samples are already shuffled per epoch by BatchSequence;
                 # Keras would also reorder batches with Python's global `random`
                 try:
                     self.model_.fit(train, epochs=stop, initial_epoch=start,
-                                    callbacks=callbacks, shuffle=False,
+                                    steps_per_epoch=len(train), callbacks=callbacks,
+                                    shuffle=False,
                                     verbose=0 if bar else self.verbose)
                 except BaseException:
                     if bar:

@@ -44,9 +44,15 @@ def check_batch(batch, start):
 class BatchSequence(keras.utils.PyDataset):
     """Batches of X (array or lazy windows), gathered one at a time.
 
-    Each epoch visits the samples in a new order drawn from ``(seed, epoch)``
-    (set by ``set_epoch``, called from a callback's ``on_epoch_begin``), so an
-    interrupted and resumed fit sees the same batches as an uninterrupted one.
+    Without a seed (prediction, evaluation) the batches keep the input order.
+    With one (training), they form one endless stream over the epochs: batch
+    ``i`` of a ``Model.fit`` call that starts at epoch ``e`` (``start(e)``) is
+    batch ``i % len(self)`` of epoch ``e + i // len(self)``, whose samples come
+    in an order drawn from ``(seed, epoch)``. The epoch is read from the index,
+    never from state a callback sets, because Keras's input pipeline fetches
+    the next batches ahead, in another thread, while callbacks run. So an
+    interrupted and resumed fit sees the same batches as an uninterrupted one,
+    however the threads are timed. Train with ``steps_per_epoch=len(self)``.
 
     Parameters
     ----------
@@ -57,8 +63,6 @@ class BatchSequence(keras.utils.PyDataset):
     batch_size : int
     seed : int or None
         None keeps the input order (prediction, evaluation).
-    epoch : int
-        The epoch the first pass belongs to.
     augment : callable, default=None
         ``augment(x, rng, *maps)`` applied to each training batch, with a
         generator drawn from ``(seed, epoch, batch)``; label tiles
@@ -66,40 +70,53 @@ class BatchSequence(keras.utils.PyDataset):
         passed as maps, so they move with the pixels.
     """
 
-    def __init__(self, X, y=None, sample_weight=None, *, batch_size, seed=None, epoch=0,
-                 augment=None):
+    def __init__(self, X, y=None, sample_weight=None, *, batch_size, seed=None, augment=None):
         super().__init__()
         self.X, self.y, self.sample_weight = X, y, sample_weight
         self.batch_size = int(batch_size)
         self.seed = seed
         self.augment = augment
-        self.set_epoch(epoch)
+        self.first_epoch = 0
+        self._order = (None, None)  # (epoch, sample order) of the latest batch
 
-    def set_epoch(self, epoch):
-        self.epoch = epoch
-        if self.seed is None:
-            self.order = None
-        else:
-            self.order = np.random.default_rng([self.seed, epoch]).permutation(len(self.X))
+    def start(self, epoch):
+        """Number the stream's epochs from ``epoch`` (call before each ``Model.fit``)."""
+        self.first_epoch = epoch
+
+    @property
+    def num_batches(self):
+        return len(self) if self.seed is None else None
 
     def __len__(self):
         return math.ceil(len(self.X) / self.batch_size)
 
+    def order(self, epoch):
+        """The order in which epoch ``epoch`` visits the samples."""
+        cached_epoch, order = self._order
+        if cached_epoch != epoch:
+            order = np.random.default_rng([self.seed, epoch]).permutation(len(self.X))
+            self._order = (epoch, order)
+        return order
+
     def __getitem__(self, i):
+        epoch = None
+        if self.seed is not None:
+            epoch, i = divmod(i, len(self))
+            epoch += self.first_epoch
         start = i * self.batch_size
         stop = min(start + self.batch_size, len(self.X))
-        if self.order is None:
+        if epoch is None:
             idx = slice(start, stop)
         else:
             # sorted, so lazy windows read the cube in a cache-friendlier order
-            idx = np.sort(self.order[start:stop])
+            idx = np.sort(self.order(epoch)[start:stop])
         x = check_batch(np.asarray(self.X[idx], dtype=np.float32), start)
         if self.y is None:
             return (x,)
         y = self.y[idx]
         w = None if self.sample_weight is None else self.sample_weight[idx]
-        if self.augment is not None and self.seed is not None:
-            rng = np.random.default_rng([self.seed, self.epoch, i])
+        if self.augment is not None and epoch is not None:
+            rng = np.random.default_rng([self.seed, epoch, i])
             maps = [a for a in (y, w) if a is not None and a.ndim >= 3]
             if maps:
                 x, *maps = self.augment(x, rng, *maps)
@@ -108,14 +125,3 @@ class BatchSequence(keras.utils.PyDataset):
             else:
                 x = self.augment(x, rng)
         return (x, y) if w is None else (x, y, w)
-
-
-class EpochOrder(keras.callbacks.Callback):
-    """Give a BatchSequence the number of the epoch about to start."""
-
-    def __init__(self, sequence):
-        super().__init__()
-        self.sequence = sequence
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.sequence.set_epoch(epoch)

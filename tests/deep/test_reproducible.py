@@ -1,0 +1,85 @@
+"""A seeded deep fit gives the same network whatever else runs in the process."""
+
+import random
+
+import numpy as np
+
+from skrs.deep import SpectralMLPClassifier
+
+
+def _spectra(n=200, n_bands=6, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, n_bands)).astype(np.float32)
+    return X, (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
+
+
+class DrawsWhileBuilding(SpectralMLPClassifier):
+    """Another thread of the process (a dask worker's event loop, say) drawing from
+    Python's global ``random`` between the seeding and the build, made deterministic."""
+
+    def _build_model(self):
+        for _ in range(5):
+            random.random()
+        return super()._build_model()
+
+
+def test_global_random_draws_do_not_change_a_seeded_network():
+    X, y = _spectra()
+    alone = SpectralMLPClassifier(epochs=2, random_state=0).fit(X, y)
+    disturbed = DrawsWhileBuilding(epochs=2, random_state=0).fit(X, y)
+    for a, b in zip(alone.model_.get_weights(), disturbed.model_.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(alone.predict_proba(X), disturbed.predict_proba(X))
+
+
+def test_build_leaves_the_global_generators_as_they_were():
+    X, y = _spectra()
+    random.seed(123)
+    np.random.seed(123)
+    expected = random.random(), np.random.random()
+    random.seed(123)
+    np.random.seed(123)
+    SpectralMLPClassifier(epochs=1, random_state=0).fit(X, y)
+    assert (random.random(), np.random.random()) == expected
+
+
+def test_keras_default_seeds_come_from_seed_generator_python_random():
+    """Pins the private name skrs swaps while it builds a network: Keras's unseeded
+    initializers and dropout layers draw their seeds from
+    ``keras.src.random.seed_generator.python_random``."""
+    import keras
+    from keras.src.random import seed_generator
+
+    shared = seed_generator.python_random
+    try:
+        seed_generator.python_random = random.Random(7)
+        first = keras.initializers.GlorotUniform().seed
+        dropout = keras.layers.Dropout(0.5).seed
+        seed_generator.python_random = random.Random(7)
+        assert keras.initializers.GlorotUniform().seed == first
+        assert keras.layers.Dropout(0.5).seed == dropout
+    finally:
+        seed_generator.python_random = shared
+    assert seed_generator.python_random is random
+
+
+def test_training_batches_depend_on_their_index_only():
+    """Keras fetches the next epoch's first batches ahead, in another thread, while the
+    epoch's callbacks run: a batch's epoch comes from its index, not from fetch order."""
+    from skrs.deep._data import BatchSequence
+
+    X, y = _spectra(50)
+    seq = BatchSequence(X, y, batch_size=16, seed=3)
+    n = len(seq)
+    assert n == 4 and seq.num_batches is None
+    ahead = seq[n][0]  # epoch 1, batch 0, fetched first
+    in_order = [seq[i][0] for i in range(2 * n)]
+    np.testing.assert_array_equal(in_order[n], ahead)
+    assert not np.array_equal(in_order[0], in_order[n])  # a new order each epoch
+    np.testing.assert_array_equal(np.sort(np.concatenate(in_order[n:]), axis=0), np.sort(X, axis=0))
+    resumed = BatchSequence(X, y, batch_size=16, seed=3)
+    resumed.start(1)  # a fit resumed at epoch 1 sees the same batches
+    np.testing.assert_array_equal(resumed[0][0], ahead)
+    plain = BatchSequence(X, batch_size=16)
+    assert plain.num_batches == n
+    np.testing.assert_array_equal(plain[1][0], X[16:32])
