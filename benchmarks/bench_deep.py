@@ -115,3 +115,62 @@ class DeepSceneMemory:
         clf = _classifier(model, epochs=1, batch_size=64)
         clf.fit(X_train, self.y[self.train])
         clf.predict(X_predict)
+
+
+def _resident_mb():
+    """Resident memory after a full collection, with freed heap returned to the system
+    (glibc's malloc_trim), so that what is counted is what is still held."""
+    import ctypes
+    import gc
+
+    import psutil
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+    return psutil.Process().memory_info().rss / 2**20
+
+
+class RepeatedFits:
+    """Resident memory growth per fit, after warm-up, of small networks fitted in a
+    loop in one process (as in a grid search, or a long-lived dask worker): skrs's
+    classifiers beside the same dense network fitted with plain Keras. Target:
+    under 5 MB per fit."""
+
+    params = ["skrs-mlp", "skrs-patchcnn", "keras-mlp"]
+    param_names = ["fitter"]
+    timeout = 900
+    N_FITS, WARM_UP = (8, 3) if PROFILE == "fast" else (24, 4)
+
+    def setup(self, fitter):
+        rng = np.random.default_rng(0)
+        shape = (64, 16, 16, 3) if fitter == "skrs-patchcnn" else (256, 16)
+        self.X = rng.normal(size=shape).astype(np.float32)
+        self.y = rng.integers(0, 3, len(self.X))
+
+    def _fit(self, fitter):
+        if fitter == "keras-mlp":
+            model = keras.Sequential([keras.Input((self.X.shape[1],)),
+                                      keras.layers.Dense(64, activation="relu"),
+                                      keras.layers.Dropout(0.2),
+                                      keras.layers.Dense(3, activation="softmax")])
+            model.compile("adam", "sparse_categorical_crossentropy")
+            model.fit(self.X, self.y, epochs=2, batch_size=32, verbose=0)
+            model.predict(self.X[:10], verbose=0)
+            return
+        from skrs.deep import PatchCNNClassifier, SpectralMLPClassifier
+
+        cls = PatchCNNClassifier if fitter == "skrs-patchcnn" else SpectralMLPClassifier
+        cls(epochs=2, random_state=0).fit(self.X, self.y).predict(self.X[:10])
+
+    def track_rss_growth_per_fit(self, fitter):
+        rss = []
+        for _ in range(self.N_FITS):
+            self._fit(fitter)
+            rss.append(_resident_mb())
+        steady = np.asarray(rss[self.WARM_UP:])
+        return float(np.polyfit(np.arange(len(steady)), steady, 1)[0])
+
+    track_rss_growth_per_fit.unit = "MB/fit"

@@ -26,6 +26,7 @@ from ._callbacks import (EpochProgress, EpochRecorder, TestAndSaveEveryN, histor
 from ._augment import make_augmenter, needs_band_std
 from ._data import BatchSequence, check_input
 from ._device import get_strategy, grow_gpu_memory_unless_configured, limit_threads_to_dask_worker
+from ._memory import releasing_training_graphs
 from ._params import constructor
 
 # Parameters that may change between an interrupted fit and its resumption.
@@ -417,7 +418,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                      + ([bar] if bar else []) + list(self.callbacks or []))
         if tester is not None:
             tester.restore_best_weights = False  # restored below, after the last phase
-        with strategy.scope(), _deterministic(seed is not None), _quiet_tf_logger():
+        with strategy.scope(), _deterministic(seed is not None), _quiet_tf_logger(), \
+                releasing_training_graphs(lambda: getattr(self, "model_", None)):
             for start, stop in self._phases(initial_epoch, final_epoch):
                 if start >= stop:
                     continue

@@ -1,0 +1,76 @@
+"""Constant memory across fits: a finished fit's training graphs are released."""
+
+import gc
+
+import keras
+import numpy as np
+from tensorflow.python.framework import func_graph
+
+from skrs.deep import SpectralMLPClassifier
+from skrs.deep._memory import _graph_of, _registry, releasing_training_graphs
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(128, 8)).astype(np.float32)
+    return X, rng.integers(0, 3, len(X))
+
+
+def _custom_gradients():
+    return {name for name in _registry() if name.startswith("CustomGradient-")}
+
+
+def _keras_fit(X, y):
+    model = keras.Sequential([keras.Input((X.shape[1],)), keras.layers.Dense(3)])
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(X, y, epochs=1, verbose=0)
+    return model
+
+
+def test_tensorflow_registers_a_gradient_per_traced_training_step():
+    """Pins the private names skrs/deep/_memory.py relies on: a Keras fit leaves
+    entries in ``ops._gradient_registry._registry`` whose function closes over
+    the traced training graph, which reads the model's variables."""
+    X, y = _data()
+    before = _custom_gradients()
+    model = _keras_fit(X, y)
+    new = _custom_gradients() - before
+    assert new  # the leak that skrs undoes (plain Keras keeps these for good)
+    ours = {id(v.value) for v in model.variables}
+    graphs = [_graph_of(_registry()[name]) for name in new]
+    assert all(isinstance(g, func_graph.FuncGraph) for g in graphs)
+    assert any(id(v) in ours for g in graphs for v in g.variables)
+    for name in new:
+        _registry().pop(name)
+
+
+def test_a_fit_leaves_no_gradient_registered_and_no_graph_alive():
+    X, y = _data()
+    SpectralMLPClassifier(epochs=1, random_state=0).fit(X, y)  # warm-up
+    gc.collect()
+    before = _custom_gradients()
+    graphs = sum(isinstance(o, func_graph.FuncGraph) for o in gc.get_objects())
+    for _ in range(3):
+        clf = SpectralMLPClassifier(epochs=1, random_state=0).fit(X, y)
+        clf.predict(X[:5])
+        del clf
+    gc.collect()
+    assert _custom_gradients() == before
+    assert sum(isinstance(o, func_graph.FuncGraph) for o in gc.get_objects()) <= graphs
+
+
+def test_another_models_gradients_are_left_alone():
+    """Entries whose graph reads other variables (a fit in another thread) stay."""
+    X, y = _data()
+    mine = keras.Sequential([keras.Input((X.shape[1],)), keras.layers.Dense(3)])
+    mine.build()
+    before = _custom_gradients()
+    with releasing_training_graphs(lambda: mine):
+        other = _keras_fit(X, y)
+    kept = _custom_gradients() - before
+    assert kept
+    with releasing_training_graphs(lambda: other):
+        pass  # nothing new registered inside: nothing removed
+    assert _custom_gradients() - before == kept
+    for name in kept:
+        _registry().pop(name)
