@@ -47,16 +47,22 @@ def _write_image(path, side):
         dst.write(np.moveaxis(cube[:, :side], -1, 0))
 
 
-def _fit(model):
-    from sklearn.pipeline import Pipeline
-
+def _training_pixels():
     from skrs.datasets import Scene
-    from skrs.preprocessing import BandNormalizer, PixelSpectra, WindowExtractor
-    from skrs.svm import LibSVMClassifier
 
     cube, gt = _tile_rows(0, 200)
     X, y = Scene(cube[:, :200], gt[:, :200]).labelled_pixels()
     keep = np.random.default_rng(0).choice(len(y), 2000, replace=False)
+    return X[keep], y[keep]
+
+
+def _fit(model):
+    from sklearn.pipeline import Pipeline
+
+    from skrs.preprocessing import BandNormalizer, PixelSpectra, WindowExtractor
+    from skrs.svm import LibSVMClassifier
+
+    X, y = _training_pixels()
     if model == "svm":
         pipe = Pipeline([("spectra", PixelSpectra()), ("scale", BandNormalizer()),
                          ("svm", LibSVMClassifier(C=100, gamma=0.01))])
@@ -65,7 +71,7 @@ def _fit(model):
 
         pipe = Pipeline([("windows", WindowExtractor(size=9)),
                          ("hybridsn", HybridSNClassifier(epochs=1, random_state=0))])
-    return pipe.fit(X[keep], y[keep])
+    return pipe.fit(X, y)
 
 
 def _baseline(model, path, out):
@@ -144,6 +150,145 @@ class OwnImageryMap(RunOnce):
     track_speedup_vs_rasterio_sklearn_script.unit = "x"
 
 
+class OwnImageryMapSVC(RunOnce):
+    """The SVM map of ``OwnImageryMap`` beside the script a user would write with
+    sklearn's ``SVC`` (rasterio blocks, ``StandardScaler``, ``SVC`` with the same C and
+    gamma, fitted on the same pixels)."""
+
+    def setup_cache(self):
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.svm import SVC
+
+        path = os.path.abspath("own_image_svc.tif")
+        _write_image(path, SIDE)
+        from skrs.preprocessing import PixelSpectra
+
+        ours = _fit("svm")
+        svm = ours.named_steps["svm"]
+        script = Pipeline([("spectra", PixelSpectra()), ("scale", StandardScaler()),
+                           ("svc", SVC(C=svm.C, gamma=svm.gamma))]).fit(*_training_pixels())
+        return path, ours, script
+
+    def track_speedup_vs_rasterio_sklearn_svc_script(self, cache):
+        from skrs.model_selection import connect
+
+        path, ours, script = cache
+        times = {}
+        with connect(n_workers=2) as client:
+            for method in ("skrs", "script"):
+                out = os.path.abspath(f"own_map_svc_{method}.tif")
+                start = time.perf_counter()
+                if method == "skrs":
+                    _skrs(ours, path, out, client)
+                else:
+                    _baseline(script, path, out)
+                times[method] = time.perf_counter() - start
+                os.remove(out)
+        return times["script"] / times["skrs"]
+
+    track_speedup_vs_rasterio_sklearn_svc_script.unit = "x"
+
+
+LANDSAT_BANDS = (10, 20, 30, 40, 50, 70)
+
+
+def _landsat_paths():
+    from skrs.datasets import get_data_home
+
+    folder = get_data_home() / "nc_landsat"
+    return [str(folder / f"lsat7_2000_{band}.tif") for band in LANDSAT_BANDS], folder
+
+
+def _landsat_models(C=1000, gamma=0.01):
+    """The skrs SVM pipeline and the sklearn pipeline a script would fit (StandardScaler,
+    SVC), on the same polygon pixels of the real nc_landsat scene, with the C and gamma
+    that ``skrs train`` tunes there."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    from skrs.experiment import svm_pipeline
+    from skrs.workflow import open_image, read_labels
+
+    paths, folder = _landsat_paths()
+    raster = open_image(paths)
+    samples = read_labels(str(folder / "landsat96_polygons.shp"), raster, "label")
+    ours = svm_pipeline().set_params(svm__C=C, svm__gamma=gamma).fit(samples.X, samples.y)
+    spectra = ours[:1].transform(samples.X)
+    script = make_pipeline(StandardScaler(), SVC(C=C, gamma=gamma)).fit(spectra, samples.y)
+    return ours, script
+
+
+def _landsat_script(model, paths, out, rows=512):
+    """The plain script on the band files: rasterio reads each band's block of rows,
+    nodata pixels are left out, sklearn predicts the rest, rasterio writes."""
+    import rasterio
+    from rasterio.windows import Window
+
+    sources = [rasterio.open(path) for path in paths]
+    try:
+        first = sources[0]
+        profile = first.profile | {"count": 1, "dtype": "uint8", "nodata": 0}
+        with rasterio.open(out, "w", **profile) as dst:
+            for r0 in range(0, first.height, rows):
+                window = Window(0, r0, first.width, min(rows, first.height - r0))
+                bands = [src.read(1, window=window, masked=True) for src in sources]
+                valid = ~np.any([np.ma.getmaskarray(b) for b in bands], axis=0)
+                X = np.stack([b.data[valid] for b in bands], axis=1).astype(np.float64)
+                labels = np.zeros(valid.shape, dtype=np.uint8)
+                if len(X):
+                    labels[valid] = model.predict(X)
+                dst.write(labels, 1, window=window)
+    finally:
+        for src in sources:
+            src.close()
+
+
+class LandsatMap(RunOnce):
+    """Mapping the real nc_landsat scene (six band files, 443 x 489, nodata in band 7)
+    with the SVM: ``skrs map``'s code (:func:`skrs.workflow.map_image`, 2 workers,
+    Cloud-Optimized GeoTIFF) beside the plain rasterio + sklearn ``SVC`` script, both
+    trained on the same polygon pixels with the same C and gamma. Each maps the scene
+    three times; the best time counts."""
+
+    def setup_cache(self):
+        return _landsat_models()
+
+    def _rates(self, models):
+        from skrs.model_selection import connect
+        from skrs.workflow import map_image, open_image
+
+        ours, script = models
+        paths, _ = _landsat_paths()
+        raster = open_image(paths)
+        n_pixels = raster.shape[0] * raster.shape[1]
+        times = {"skrs": [], "script": []}
+        with connect(n_workers=2) as client:
+            for _ in range(3):
+                for method in times:
+                    out = os.path.abspath(f"landsat_map_{method}.tif")
+                    start = time.perf_counter()
+                    if method == "skrs":
+                        map_image(ours, raster, out, client=client, progress=False)
+                    else:
+                        _landsat_script(script, paths, out)
+                    times[method].append(time.perf_counter() - start)
+                    os.remove(out)
+        return {method: n_pixels / min(t) for method, t in times.items()}
+
+    def track_pixels_per_second(self, models):
+        return self._rates(models)["skrs"]
+
+    track_pixels_per_second.unit = "pixels/s"
+
+    def track_speedup_vs_rasterio_sklearn_script(self, models):
+        rates = self._rates(models)
+        return rates["skrs"] / rates["script"]
+
+    track_speedup_vs_rasterio_sklearn_script.unit = "x"
+
+
 def _tree_rss():
     import psutil
 
@@ -202,6 +347,15 @@ if __name__ == "__main__":
         mib = bench.track_peak_rss_process_and_workers(cache)
         print(f"full tile mapped in {time.perf_counter() - start:.0f} s, peak RSS (process "
               f"and workers) {mib:.0f} MiB")
+    elif "svc" in sys.argv[1:]:
+        bench = OwnImageryMapSVC()
+        print(f"tile svm, {SIDE} x {SIDE}: skrs over the sklearn SVC script "
+              f"{bench.track_speedup_vs_rasterio_sklearn_svc_script(bench.setup_cache()):.2f}x")
+    elif "landsat" in sys.argv[1:]:
+        bench = LandsatMap()
+        rates = bench._rates(bench.setup_cache())
+        print(f"nc_landsat svm: skrs {rates['skrs']:,.0f} pixels/s, script "
+              f"{rates['script']:,.0f} pixels/s, ratio {rates['skrs'] / rates['script']:.2f}")
     else:
         bench = OwnImageryMap()
         cache = bench.setup_cache()

@@ -5,6 +5,8 @@ The functions behind ``skrs train``, ``skrs evaluate`` and ``skrs map``.
 """
 
 import json
+import math
+import os
 import warnings
 from pathlib import Path
 
@@ -254,14 +256,29 @@ def write_report(path, evaluation, class_names, class_values, title):
     return written
 
 
+def _chunk_side(shape, largest, n_threads, smallest=256):
+    side = largest
+    while side > smallest and math.prod(-(-n // side) for n in shape) < n_threads:
+        side = max(smallest, side // 2)
+    return side
+
+
 def map_image(model, raster, out, *, proba=False, class_names=None, class_values=None,
               chunks=1024, client=None, progress=True):
     """Map ``raster`` with ``model`` chunk by chunk (on ``client``'s workers when given,
-    else local threads) into a Cloud-Optimized GeoTIFF at ``out``."""
+    else local threads) into a Cloud-Optimized GeoTIFF at ``out``.
+
+    ``chunks`` is the largest side of a chunk; an image too small to give every
+    worker thread a chunk of that size is cut into smaller ones (not below 256).
+    """
     from .io import write_label_raster, write_probability_raster
     from .mapping import predict_map, predict_proba_map
 
     scheduler = client if client is not None else "threads"
+    threads = (sum(client.nthreads().values()) if client is not None
+               else len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else os.cpu_count() or 1)
+    chunks = _chunk_side(raster.shape[:2], chunks, threads)
     if proba:
         result = predict_proba_map(model, raster, chunks=chunks, progress=False)
         names = None

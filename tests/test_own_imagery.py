@@ -77,3 +77,12 @@ def test_commands_fail_with_one_clear_line(data_home, tmp_path, capsys):
                  str(tmp_path / "m.tif")]) == 1
     assert "none.skrs" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+def test_small_images_are_cut_so_every_worker_thread_has_a_chunk():
+    from skrs.workflow import _chunk_side
+
+    assert _chunk_side((443, 489), 1024, 2) == 256  # nc_landsat: 4 chunks for 2 workers
+    assert _chunk_side((10980, 10980), 1024, 2) == 1024  # a tile keeps the largest side
+    assert _chunk_side((600, 600), 1024, 4) == 512
+    assert _chunk_side((100, 100), 1024, 8) == 256  # never below 256
