@@ -18,7 +18,7 @@ import numpy as np
 from skrs.datasets import Scene
 from skrs.preprocessing import WindowExtractor
 
-from .common import PROFILE
+from .common import PROFILE, RunOnce
 
 MODELS = ["cnn3d", "hybridsn"]
 
@@ -117,6 +117,64 @@ class DeepSceneMemory:
         clf.predict(X_predict)
 
 
+def _salinas_windows(n=2_000, size=9):
+    from skrs.datasets import load_salinas_a
+
+    scene = load_salinas_a(download_if_missing=False)
+    coords, y = scene.labelled_pixels()
+    pick = np.random.default_rng(0).choice(len(y), n, replace=False)
+    return WindowExtractor(size=size).fit_transform(coords[pick]), y[pick]
+
+
+def deep_throughputs(name="hybridsn", epochs=4, n=2_000):
+    """Training samples/s (median epoch after the first, which traces the graph) of the
+    same network on the same 9 x 9 Salinas-A windows: skrs on lazy windows in float32
+    and with ``mixed_precision=True``, and plain Keras ``Model.fit`` on the windows
+    materialised as one float32 array (the network skrs built, cloned and compiled
+    alike). Each is run twice, alternating, and the better run counts."""
+    X, y = _salinas_windows(n)
+    rates = {"skrs float32": [], "skrs mixed": [], "keras float32": []}
+    reference = _classifier(name, epochs=1).fit(X[:64], y[:64])
+    array = np.asarray(X, dtype=np.float32)
+    encoded = np.searchsorted(reference.classes_, y)
+    for _ in range(2):
+        for key in rates:
+            timer = _EpochTimes()
+            if key == "keras float32":
+                model = keras.models.clone_model(reference.model_)
+                model.compile(**reference._get_compile_kwargs())
+                targets = keras.utils.to_categorical(encoded, len(reference.classes_))
+                model.fit(array, targets, epochs=epochs, batch_size=reference.batch_size,
+                          verbose=0, callbacks=[timer])
+            else:
+                _classifier(name, epochs=epochs, mixed_precision=key == "skrs mixed",
+                            callbacks=[timer]).fit(X, y)
+            rates[key].append(n / float(np.median(timer.times[1:])))
+    return {key: max(values) for key, values in rates.items()}
+
+
+class DeepRatioToKeras(RunOnce):
+    """skrs's training throughput over plain Keras's, same network and data (see
+    :func:`deep_throughputs`); the issue's target for the default HybridSN is 1.8x."""
+
+    params = MODELS
+    param_names = ["model"]
+
+    def setup_cache(self):
+        epochs, n = (3, 1_000) if PROFILE == "fast" else (4, 2_000)
+        return {name: deep_throughputs(name, epochs, n) for name in MODELS}
+
+    def track_ratio_float32_to_keras(self, rates, model):
+        return rates[model]["skrs float32"] / rates[model]["keras float32"]
+
+    track_ratio_float32_to_keras.unit = "x"
+
+    def track_ratio_mixed_to_keras(self, rates, model):
+        return rates[model]["skrs mixed"] / rates[model]["keras float32"]
+
+    track_ratio_mixed_to_keras.unit = "x"
+
+
 def _resident_mb():
     """Resident memory after a full collection, with freed heap returned to the system
     (glibc's malloc_trim), so that what is counted is what is still held."""
@@ -174,3 +232,13 @@ class RepeatedFits:
         return float(np.polyfit(np.arange(len(steady)), steady, 1)[0])
 
     track_rss_growth_per_fit.unit = "MB/fit"
+
+
+if __name__ == "__main__":  # python -m benchmarks.bench_deep [model]: throughputs once
+    import sys
+
+    for name in sys.argv[1:] or MODELS:
+        rates = deep_throughputs(name)
+        print(name, ", ".join(f"{k} {v:,.0f} samples/s" for k, v in rates.items()),
+              f"; ratios to Keras: float32 {rates['skrs float32'] / rates['keras float32']:.2f}"
+              f", mixed {rates['skrs mixed'] / rates['keras float32']:.2f}")
