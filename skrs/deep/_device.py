@@ -67,6 +67,20 @@ def configure_devices(logical_cpus=None, memory_growth=True):
                 "executes anything in this process (start a fresh process)") from exc
 
 
+def cpu_supports_bfloat16():
+    """Whether this CPU has bfloat16 arithmetic (AVX512_BF16 or AMX), read from
+    /proc/cpuinfo; False where that file does not exist."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    except OSError:
+        pass
+    return False
+
+
 def get_strategy(distribute):
     """Return the tf.distribute strategy named by an estimator's ``distribute``.
 
