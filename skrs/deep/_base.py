@@ -24,7 +24,7 @@ from ..utils._native_logs import verbose
 from ._callbacks import (EpochProgress, EpochRecorder, TestAndSaveEveryN, history_from_json,
                          history_to_json)
 from ._augment import make_augmenter, needs_band_std
-from ._data import BatchSequence, check_input
+from ._data import BatchSequence, GraphWindowStream, check_input, graph_windows
 from ._device import get_strategy, grow_gpu_memory_unless_configured, limit_threads_to_dask_worker
 from ._memory import releasing_training_graphs
 from ._params import constructor
@@ -390,8 +390,13 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
 
         augment = make_augmenter(self.augment,
                                  self._band_stats[1] if hasattr(self, "_band_stats") else None)
-        train = BatchSequence(X_train, self._encode(y_train), self._sample_weight(y_train),
-                              batch_size=self.batch_size, seed=self._seed, augment=augment)
+        targets, weights = self._encode(y_train), self._sample_weight(y_train)
+        # windows of an in-memory cube are gathered by TensorFlow's input pipeline;
+        # others batch by batch in Python (same batches either way)
+        train = (graph_windows(X_train, targets, weights, batch_size=self.batch_size,
+                               seed=self._seed, augment=augment)
+                 or BatchSequence(X_train, targets, weights, batch_size=self.batch_size,
+                                  seed=self._seed, augment=augment))
         tester = None
         if X_val is not None:
             val = BatchSequence(X_val, self._encode(y_val),
@@ -428,7 +433,8 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                 # shuffle=False: samples are already shuffled per epoch by BatchSequence;
                 # Keras would also reorder batches with Python's global `random`
                 try:
-                    self.model_.fit(train, epochs=stop, initial_epoch=start,
+                    self.model_.fit(train.dataset() if isinstance(train, GraphWindowStream)
+                                    else train, epochs=stop, initial_epoch=start,
                                     steps_per_epoch=len(train), callbacks=callbacks,
                                     shuffle=False,
                                     verbose=0 if bar else self.verbose)

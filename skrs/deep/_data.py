@@ -125,3 +125,93 @@ class BatchSequence(keras.utils.PyDataset):
             else:
                 x = self.augment(x, rng)
         return (x, y) if w is None else (x, y, w)
+
+
+# Largest padded cube held as a tensor for in-graph window gathering.
+_GRAPH_CUBE_BYTES = 512 * 2**20
+
+
+def graph_windows(X, y, sample_weight, *, batch_size, seed, augment):
+    """A :class:`GraphWindowStream` for ``X`` when its windows can be gathered in the
+    input pipeline (lazy windows of an in-memory raster, no batch transforms or
+    augmentation, finite values, a padded cube under 512 MB); otherwise None."""
+    from ..datasets._raster import ArrayRaster, _reflect
+    from ..preprocessing import LazyWindows
+
+    if (augment is not None or seed is None or not isinstance(X, LazyWindows)
+            or X.transforms or not isinstance(X.raster, ArrayRaster)):
+        return None
+    rows, cols, bands = X.raster.shape
+    h = X.size // 2
+    if (rows + 2 * h) * (cols + 2 * h) * bands * X.dtype.itemsize > _GRAPH_CUBE_BYTES:
+        return None
+    cube = X.raster.cube
+    if X.padding == "reflect":
+        padded = cube[_reflect(np.arange(-h, rows + h), rows)[:, None],
+                      _reflect(np.arange(-h, cols + h), cols)[None, :]]
+    else:
+        padded = np.pad(cube, ((h, h), (h, h), (0, 0)))
+    padded = padded.astype(X.dtype, copy=False)
+    if not np.isfinite(padded).all():
+        return None  # the batch-by-batch path names the batch holding them
+    return GraphWindowStream(padded, X.coords, X.size, y, sample_weight,
+                             batch_size=batch_size, seed=seed)
+
+
+class GraphWindowStream:
+    """Training batches of windows gathered inside TensorFlow's input pipeline.
+
+    The padded cube is one tensor; each batch is ``tf.gather_nd`` of its
+    windows, mapped in parallel by tf.data, so no Python runs per batch
+    (Python runs once per epoch, to draw the epoch's order). The batches are
+    those of :class:`BatchSequence` with the same seed: same samples, same
+    order, so a fit gives the same network either way.
+    """
+
+    def __init__(self, padded, coords, size, y, sample_weight, *, batch_size, seed):
+        self.padded, self.coords, self.size = padded, coords, int(size)
+        self.y, self.sample_weight = y, sample_weight
+        self.batch_size, self.seed = int(batch_size), seed
+        self.first_epoch = 0
+
+    def __len__(self):
+        return math.ceil(len(self.coords) / self.batch_size)
+
+    def start(self, epoch):
+        self.first_epoch = epoch
+
+    def order(self, epoch):
+        """The samples of epoch ``epoch``, batch after batch, each batch sorted."""
+        order = np.random.default_rng([self.seed, int(epoch)]).permutation(len(self.coords))
+        full = len(order) // self.batch_size * self.batch_size
+        order[:full] = np.sort(order[:full].reshape(-1, self.batch_size), axis=1).ravel()
+        order[full:] = np.sort(order[full:])
+        return order.astype(np.int64)
+
+    def dataset(self):
+        """An endless tf.data pipeline from epoch ``first_epoch`` on."""
+        import tensorflow as tf
+
+        cube = tf.constant(self.padded)
+        coords = tf.constant(self.coords, dtype=tf.int64)
+        offsets = tf.range(self.size, dtype=tf.int64)
+        targets = [tf.constant(a) for a in (self.y, self.sample_weight) if a is not None]
+
+        def epoch_batches(epoch):
+            order = tf.numpy_function(self.order, [epoch], tf.int64, stateful=False)
+            order.set_shape([len(self.coords)])
+            return tf.data.Dataset.from_tensor_slices(order).batch(self.batch_size)
+
+        def gather(positions):
+            centre = tf.gather(coords, positions)  # (b, 2): padded indices start at 0
+            rows = centre[:, 0, None] + offsets
+            cols = centre[:, 1, None] + offsets
+            grid = tf.stack([tf.repeat(rows[:, :, None], self.size, axis=2),
+                             tf.repeat(cols[:, None, :], self.size, axis=1)], axis=-1)
+            x = tf.gather_nd(cube, grid)
+            return (x,) + tuple(tf.gather(t, positions) for t in targets)
+
+        epochs = tf.data.Dataset.range(self.first_epoch, 2**62)
+        return (epochs.flat_map(epoch_batches)
+                .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+                .prefetch(tf.data.AUTOTUNE))

@@ -83,3 +83,28 @@ def test_training_batches_depend_on_their_index_only():
     plain = BatchSequence(X, batch_size=16)
     assert plain.num_batches == n
     np.testing.assert_array_equal(plain[1][0], X[16:32])
+
+
+def test_windows_gathered_in_the_graph_are_the_python_batches():
+    """Lazy windows of an in-memory cube are gathered by tf.data: the same batches, in the
+    same order, epoch after epoch, as BatchSequence (reflect and zero padding)."""
+    from skrs.datasets import make_synthetic_scene
+    from skrs.deep._data import BatchSequence, graph_windows
+    from skrs.preprocessing import WindowExtractor
+
+    scene = make_synthetic_scene(20, 24, 5, 3, random_state=0)
+    coords, y = scene.labelled_pixels()
+    targets = np.eye(3, dtype=np.float32)[np.searchsorted(np.unique(y), y)]
+    weights = np.linspace(0.5, 1.5, len(y)).astype(np.float32)
+    for padding in ("reflect", "constant"):
+        X = WindowExtractor(size=5, padding=padding).fit_transform(coords)
+        python = BatchSequence(X, targets, weights, batch_size=32, seed=4)
+        graph = graph_windows(X, targets, weights, batch_size=32, seed=4, augment=None)
+        python.start(3)
+        graph.start(3)
+        batches = iter(graph.dataset())
+        for i in range(2 * len(python) + 1):
+            for a, b in zip(python[i], next(batches)):
+                np.testing.assert_array_equal(a, b.numpy())
+    assert graph_windows(X, targets, None, batch_size=32, seed=4, augment=lambda x, rng: x) is None
+    assert graph_windows(np.asarray(X), targets, None, batch_size=32, seed=4, augment=None) is None
