@@ -25,7 +25,8 @@ from ._callbacks import (EpochProgress, EpochRecorder, TestAndSaveEveryN, histor
                          history_to_json)
 from ._augment import make_augmenter, needs_band_std
 from ._data import BatchSequence, GraphWindowStream, check_input, graph_windows
-from ._device import get_strategy, grow_gpu_memory_unless_configured, limit_threads_to_dask_worker
+from ._device import (cpu_supports_bfloat16, get_strategy, grow_gpu_memory_unless_configured,
+                      limit_threads_to_dask_worker)
 from ._memory import releasing_training_graphs
 from ._params import constructor
 
@@ -220,10 +221,13 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                                   kernel_regularizer=regularizer, name="softmax")(x)
 
     def _policy_name(self):
-        if not self.mixed_precision:
+        auto = isinstance(self.mixed_precision, str)  # "auto"
+        if not auto and not self.mixed_precision:
             return None
-        import tensorflow as tf
-        return "mixed_float16" if tf.config.list_logical_devices("GPU") else "mixed_bfloat16"
+        gpu = bool(tf.config.list_logical_devices("GPU"))
+        if auto and not gpu and not cpu_supports_bfloat16():
+            return None
+        return "mixed_float16" if gpu else "mixed_bfloat16"
 
     def _eval_batch_size(self):
         """Samples per prediction / validation batch."""

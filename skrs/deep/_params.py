@@ -21,7 +21,7 @@ TRAINING_DEFAULTS = {
     "class_weight": None, "standardize": True, "validation_fraction": 0.0,
     "validation_freq": 1, "augment": None, "early_stopping": False, "n_iter_no_change": 10,
     "restore_best_weights": True, "checkpoint_dir": None, "history_csv": None,
-    "distribute": None, "mixed_precision": False, "warm_start": False, "random_state": None,
+    "distribute": None, "mixed_precision": "auto", "warm_start": False, "random_state": None,
     "verbose": 0, "callbacks": None,
 }
 
@@ -45,7 +45,7 @@ TRAINING_CONSTRAINTS = {
     "checkpoint_dir": PATH,
     "history_csv": PATH,
     "distribute": [StrOptions({"mirrored"}), HasMethods(["scope"]), None],
-    "mixed_precision": ["boolean"],
+    "mixed_precision": ["boolean", StrOptions({"auto"})],
     "warm_start": ["boolean"],
     "random_state": ["random_state"],
     "verbose": ["verbose", StrOptions({"progress"})],
@@ -103,9 +103,12 @@ TRAINING_PARAMETERS = """\
     distribute : None, "mirrored" or tf.distribute.Strategy, default=None
         ``"mirrored"`` trains data-parallel on all visible GPUs (or logical
         CPU devices, see :func:`configure_devices`).
-    mixed_precision : bool, default=False
+    mixed_precision : bool or "auto", default="auto"
         Compute in float16 on GPU (bfloat16 on CPU), keeping float32 weights
-        and a float32 softmax.
+        and a float32 softmax. ``"auto"``: float16 on a GPU, bfloat16 on a
+        CPU with bfloat16 arithmetic (AVX512_BF16 or AMX), float32 on other
+        CPUs; ``True`` also on CPUs without it (emulated, slower); ``False``:
+        float32 everywhere.
     warm_start : bool, default=False
         If fitted, continue training the current network for ``epochs``.
     random_state : int, RandomState or None, default=None

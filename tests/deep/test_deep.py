@@ -322,14 +322,16 @@ def test_fits_in_two_threads_keep_their_own_seed_and_precision():
     import keras
 
     X, y = _spectra(200)
-    alone = SpectralMLPClassifier(epochs=3, random_state=0).fit(X, y).predict_proba(X)
+    alone = SpectralMLPClassifier(epochs=3, random_state=0,
+                                  mixed_precision=False).fit(X, y).predict_proba(X)
     policy = keras.config.dtype_policy().name
     fitted = {}
 
     def fit(name, **params):
         fitted[name] = SpectralMLPClassifier(epochs=3, **params).fit(X, y)
 
-    threads = [threading.Thread(target=fit, args=("seed0",), kwargs={"random_state": 0}),
+    threads = [threading.Thread(target=fit, args=("seed0",),
+                                kwargs={"random_state": 0, "mixed_precision": False}),
                threading.Thread(target=fit, args=("other",),
                                 kwargs={"random_state": 1, "mixed_precision": True})]
     for t in threads:
@@ -340,3 +342,16 @@ def test_fits_in_two_threads_keep_their_own_seed_and_precision():
     assert fitted["seed0"].model_.layers[-2].dtype_policy.name == "float32"
     assert fitted["other"].model_.layers[-2].dtype_policy.name == "mixed_bfloat16"
     assert keras.config.dtype_policy().name == policy
+
+
+def test_mixed_precision_auto_uses_bfloat16_where_the_cpu_has_it(monkeypatch):
+    import skrs.deep._base as base
+
+    X, y = _spectra(60)
+    for supported, policy in ((True, "mixed_bfloat16"), (False, "float32")):
+        monkeypatch.setattr(base, "cpu_supports_bfloat16", lambda: supported)
+        clf = SpectralMLPClassifier(epochs=1, random_state=0).fit(X, y)
+        assert clf.model_.layers[-2].dtype_policy.name == policy
+        np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1, rtol=1e-3)
+    off = SpectralMLPClassifier(epochs=1, random_state=0, mixed_precision=False).fit(X, y)
+    assert off.model_.layers[-2].dtype_policy.name == "float32"
