@@ -519,9 +519,9 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         limit_threads_to_dask_worker()
         X = self._check_X(X, reset=False)
-        batches = BatchSequence(X, batch_size=self._eval_batch_size())
+        batches = BatchSequence(X, batch_size=self._eval_batch_size(), pad=True)
         with _quiet_tf_logger():
-            return self.model_.predict(batches, verbose=0)
+            return self.model_.predict(batches, verbose=0)[:len(X)]
 
     def predict_proba(self, X):
         """Class probabilities (softmax outputs), in ``classes_`` order.

@@ -68,14 +68,22 @@ class BatchSequence(keras.utils.PyDataset):
         generator drawn from ``(seed, epoch, batch)``; label tiles
         ``y`` of shape (n, rows, cols) and their per-pixel weights are
         passed as maps, so they move with the pixels.
+    pad : bool, default=False
+        Prediction: pad the last batch to ``batch_size`` with copies of its
+        last sample (drop their outputs), so that every batch has one shape:
+        the network is traced once, whatever the number of samples, and a
+        sample's output does not depend on how many are predicted with it
+        (oneDNN picks its convolution algorithm by batch size).
     """
 
-    def __init__(self, X, y=None, sample_weight=None, *, batch_size, seed=None, augment=None):
+    def __init__(self, X, y=None, sample_weight=None, *, batch_size, seed=None, augment=None,
+                 pad=False):
         super().__init__()
         self.X, self.y, self.sample_weight = X, y, sample_weight
         self.batch_size = int(batch_size)
         self.seed = seed
         self.augment = augment
+        self.pad = pad
         self.first_epoch = 0
         self._order = (None, None)  # (epoch, sample order) of the latest batch
 
@@ -112,6 +120,8 @@ class BatchSequence(keras.utils.PyDataset):
             idx = np.sort(self.order(epoch)[start:stop])
         x = check_batch(np.asarray(self.X[idx], dtype=np.float32), start)
         if self.y is None:
+            if self.pad and len(x) < self.batch_size:
+                x = np.concatenate([x, np.repeat(x[-1:], self.batch_size - len(x), axis=0)])
             return (x,)
         y = self.y[idx]
         w = None if self.sample_weight is None else self.sample_weight[idx]

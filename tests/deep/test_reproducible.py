@@ -108,3 +108,24 @@ def test_windows_gathered_in_the_graph_are_the_python_batches():
                 np.testing.assert_array_equal(a, b.numpy())
     assert graph_windows(X, targets, None, batch_size=32, seed=4, augment=lambda x, rng: x) is None
     assert graph_windows(np.asarray(X), targets, None, batch_size=32, seed=4, augment=None) is None
+
+
+def test_a_samples_prediction_does_not_depend_on_the_others_predicted_with_it():
+    """Predictions run in batches of one shape (the last one padded): exact subset
+    invariance, and one traced prediction graph whatever the number of samples."""
+    from skrs.deep import PatchCNNClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(70, 12, 12, 3)).astype(np.float32)
+    y = rng.integers(0, 3, len(X))
+    from skrs.deep._data import BatchSequence
+
+    batches = BatchSequence(X[:40], batch_size=16, pad=True)
+    assert [batches[i][0].shape[0] for i in range(len(batches))] == [16, 16, 16]
+    np.testing.assert_array_equal(batches[2][0][:8], X[32:40])
+    np.testing.assert_array_equal(batches[2][0][8:], np.repeat(X[39:40], 8, axis=0))
+    clf = PatchCNNClassifier(filters=(4, 8), epochs=1, random_state=0).fit(X, y)
+    full = clf.predict_proba(X)
+    for part in (slice(0, 1), slice(5, 38), slice(60, 70)):
+        np.testing.assert_array_equal(clf.predict_proba(X[part]), full[part])
+    assert clf.predict_proba(X[:3]).shape == (3, 3)
