@@ -191,7 +191,7 @@ def main(argv=None):
                                 for name in ("hybridsn", "patchcnn")})
     part("mirrored", lambda: mirrored(n, epochs))
     part("dask", lambda: dask_routing(len(report["devices"]["gpus"]),
-                                      0.05 if args.small else 0.1))
+                                      0.02 if args.small else 0.1))
     return report
 
 
