@@ -6,6 +6,7 @@ The functions behind ``skrs train``, ``skrs evaluate`` and ``skrs map``.
 
 import json
 import math
+import numbers
 import os
 import warnings
 from pathlib import Path
@@ -268,8 +269,9 @@ def map_image(model, raster, out, *, proba=False, class_names=None, class_values
     """Map ``raster`` with ``model`` chunk by chunk (on ``client``'s workers when given,
     else local threads) into a Cloud-Optimized GeoTIFF at ``out``.
 
-    ``chunks`` is the largest side of a chunk; an image too small to give every
-    worker thread a chunk of that size is cut into smaller ones (not below 256).
+    ``chunks`` (an int) is the largest side of a chunk; an image too small to give
+    every worker thread a chunk of that size is cut into smaller ones (not below
+    256). A ``(rows, cols)`` pair is used as given.
     """
     from .io import write_label_raster, write_probability_raster
     from .mapping import predict_map, predict_proba_map
@@ -278,7 +280,8 @@ def map_image(model, raster, out, *, proba=False, class_names=None, class_values
     threads = (sum(client.nthreads().values()) if client is not None
                else len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                else os.cpu_count() or 1)
-    chunks = _chunk_side(raster.shape[:2], chunks, threads)
+    if isinstance(chunks, numbers.Integral):
+        chunks = _chunk_side(raster.shape[:2], chunks, threads)
     if proba:
         result = predict_proba_map(model, raster, chunks=chunks, progress=False)
         names = None

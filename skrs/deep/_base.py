@@ -207,8 +207,10 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         x = inputs
         if self.standardize:
             mean, std = self._band_stats
+            # in float32 whatever the policy: raw band values (uint16 up to 65535) overflow
+            # float16 and lose their differences in bfloat16's 8-bit mantissa
             x = keras.layers.Normalization(axis=-1, mean=mean, variance=np.square(std),
-                                           name="standardize")(x)
+                                           name="standardize", dtype="float32")(x)
         x = self._body(x, regularizer)
         outputs = self._head(x, regularizer)
         model = keras.Model(inputs, outputs, name=type(self).__name__)
@@ -427,27 +429,34 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                      + ([bar] if bar else []) + list(self.callbacks or []))
         if tester is not None:
             tester.restore_best_weights = False  # restored below, after the last phase
-        with strategy.scope(), _deterministic(seed is not None), _quiet_tf_logger(), \
-                releasing_training_graphs(lambda: getattr(self, "model_", None)):
-            for start, stop in self._phases(initial_epoch, final_epoch):
-                if start >= stop:
-                    continue
-                self._begin_phase(start)
-                train.start(start)
-                # shuffle=False: samples are already shuffled per epoch by BatchSequence;
-                # Keras would also reorder batches with Python's global `random`
-                try:
-                    self.model_.fit(train.dataset() if isinstance(train, GraphWindowStream)
-                                    else train, epochs=stop, initial_epoch=start,
-                                    steps_per_epoch=len(train), callbacks=callbacks,
-                                    shuffle=False,
-                                    verbose=0 if bar else self.verbose)
-                except BaseException:
-                    if bar:
-                        bar.close()
-                    raise
-                if self.model_.stop_training:
-                    break
+        try:
+            with strategy.scope(), _deterministic(seed is not None), _quiet_tf_logger(), \
+                    releasing_training_graphs(lambda: getattr(self, "model_", None)):
+                for start, stop in self._phases(initial_epoch, final_epoch):
+                    if start >= stop:
+                        continue
+                    self._begin_phase(start)
+                    train.start(start)
+                    # shuffle=False: samples are already shuffled per epoch by BatchSequence;
+                    # Keras would also reorder batches with Python's global `random`
+                    try:
+                        self.model_.fit(train.dataset() if isinstance(train, GraphWindowStream)
+                                        else train, epochs=stop, initial_epoch=start,
+                                        steps_per_epoch=len(train), callbacks=callbacks,
+                                        shuffle=False,
+                                        verbose=0 if bar else self.verbose)
+                    except BaseException:
+                        if bar:
+                            bar.close()
+                        raise
+                    if self.model_.stop_training:
+                        break
+        finally:
+            # TensorFlow keeps the Python functions of input pipelines for the life of
+            # the process, and with them these sequences: let go of their data
+            train.release()
+            if tester is not None:
+                val.release()
         if bar:
             bar.close()
         if tester is not None and self.restore_best_weights and tester.best_weights:
@@ -520,8 +529,11 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
         limit_threads_to_dask_worker()
         X = self._check_X(X, reset=False)
         batches = BatchSequence(X, batch_size=self._eval_batch_size(), pad=True)
-        with _quiet_tf_logger():
-            return self.model_.predict(batches, verbose=0)[:len(X)]
+        try:
+            with _quiet_tf_logger():
+                return self.model_.predict(batches, verbose=0)[:len(X)]
+        finally:
+            batches.release()
 
     def predict_proba(self, X):
         """Class probabilities (softmax outputs), in ``classes_`` order.

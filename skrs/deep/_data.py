@@ -91,6 +91,12 @@ class BatchSequence(keras.utils.PyDataset):
         """Number the stream's epochs from ``epoch`` (call before each ``Model.fit``)."""
         self.first_epoch = epoch
 
+    def release(self):
+        """Drop the data (TensorFlow keeps the input pipeline's Python functions,
+        and so this sequence, for the life of the process)."""
+        self.X = self.y = self.sample_weight = self.augment = None
+        self._order = (None, None)
+
     @property
     def num_batches(self):
         return len(self) if self.seed is None else None
@@ -153,7 +159,7 @@ def graph_windows(X, y, sample_weight, *, batch_size, seed, augment):
         return None
     rows, cols, bands = X.raster.shape
     h = X.size // 2
-    if (rows + 2 * h) * (cols + 2 * h) * bands * X.dtype.itemsize > _GRAPH_CUBE_BYTES:
+    if (rows + 2 * h) * (cols + 2 * h) * bands * 4 > _GRAPH_CUBE_BYTES:
         return None
     cube = X.raster.cube
     if X.padding == "reflect":
@@ -161,9 +167,12 @@ def graph_windows(X, y, sample_weight, *, batch_size, seed, augment):
                       _reflect(np.arange(-h, cols + h), cols)[None, :]]
     else:
         padded = np.pad(cube, ((h, h), (h, h), (0, 0)))
-    padded = padded.astype(X.dtype, copy=False)
+    # as BatchSequence: the windows' dtype, then float32
+    padded = padded.astype(X.dtype, copy=False).astype(np.float32, copy=False)
     if not np.isfinite(padded).all():
-        return None  # the batch-by-batch path names the batch holding them
+        # NaN anywhere in the cube (nodata beyond the samples, say): the batch-by-batch
+        # path, which reads only the samples' windows and names a batch holding any
+        return None
     return GraphWindowStream(padded, X.coords, X.size, y, sample_weight,
                              batch_size=batch_size, seed=seed)
 
@@ -189,6 +198,10 @@ class GraphWindowStream:
 
     def start(self, epoch):
         self.first_epoch = epoch
+
+    def release(self):
+        """Drop the data (see :meth:`BatchSequence.release`)."""
+        self.padded = self.y = self.sample_weight = None
 
     def order(self, epoch):
         """The samples of epoch ``epoch``, batch after batch, each batch sorted."""

@@ -74,3 +74,25 @@ def test_another_models_gradients_are_left_alone():
     assert _custom_gradients() - before == kept
     for name in kept:
         _registry().pop(name)
+
+
+def test_fits_and_predictions_let_go_of_their_data():
+    """TensorFlow keeps the Python functions of input pipelines (and so the sequences
+    feeding them) for the life of the process: the sequences are emptied after use."""
+    from skrs.datasets import make_synthetic_scene
+    from skrs.deep import HybridSNClassifier
+    from skrs.deep._data import BatchSequence, GraphWindowStream
+    from skrs.preprocessing import WindowExtractor
+
+    scene = make_synthetic_scene(16, 16, 6, 3, random_state=0)
+    coords, labels = scene.labelled_pixels()
+    windows = WindowExtractor(size=3).fit_transform(coords)
+    HybridSNClassifier(epochs=1, random_state=0, validation_fraction=0.2).fit(
+        windows, labels).predict(windows)
+    X, y = _data()
+    SpectralMLPClassifier(epochs=1, random_state=0).fit(X, y).predict(X)
+    gc.collect()
+    held = [o for o in gc.get_objects() if isinstance(o, BatchSequence) and o.X is not None]
+    held += [o for o in gc.get_objects()
+             if isinstance(o, GraphWindowStream) and o.padded is not None]
+    assert not held
