@@ -65,4 +65,5 @@ def test_deep_steps_are_stored_as_keras_models(tmp_path):
     assert np.array_equal(loaded.predict(X), model.predict(X))
     assert model.named_steps["mlp"] is not loaded.named_steps["mlp"]
     save_model(tmp_path / "alone.skrs", model.named_steps["mlp"])
-    assert np.array_equal(load_model(tmp_path / "alone.skrs").predict(X), model.predict(X))
+    assert np.array_equal(load_model(tmp_path / "alone.skrs").predict(X),
+                          model.named_steps["mlp"].predict(X))
