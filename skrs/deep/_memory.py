@@ -47,6 +47,15 @@ def _tf_variable(variable):
     return getattr(variable, "value", variable)
 
 
+def _reads_any(graph, ids):
+    """Whether ``graph`` reads a variable whose ``id`` is in ``ids``."""
+    try:
+        variables = graph.variables
+    except AssertionError:  # some are gone already (an earlier phase's optimizer): the rest
+        variables = [ref() for ref in getattr(graph, "_weak_variables", ())]
+    return any(v is not None and id(v) in ids for v in variables)
+
+
 @contextmanager
 def releasing_training_graphs(get_model):
     """Around a fit: afterwards, unregister the custom gradients its traces registered.
@@ -65,6 +74,5 @@ def releasing_training_graphs(get_model):
                 if not name.startswith(_PREFIX) or name in before:
                     continue
                 graph = _graph_of(registry.get(name, {}))
-                if graph is not None and any(id(v) in ours
-                                             for v in getattr(graph, "variables", ())):
+                if graph is not None and _reads_any(graph, ours):
                     registry.pop(name, None)
