@@ -47,7 +47,7 @@ def synthetic_cube(shape, n_classes=16, block=32, seed=0):
     return Scene(cube, gt.astype(np.int32))
 
 
-class _EpochTimes(keras.callbacks.Callback):
+class EpochTimes(keras.callbacks.Callback):
     def __init__(self):
         super().__init__()
         self.times = []
@@ -57,6 +57,10 @@ class _EpochTimes(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.times.append(time.perf_counter() - self._start)
+
+    def samples_per_s(self, n_samples):
+        """Over the median epoch after the first (which traces the graph)."""
+        return n_samples / float(np.median(self.times[1:]))
 
 
 class DeepThroughput:
@@ -75,9 +79,9 @@ class DeepThroughput:
         self.y = y[pick]
 
     def track_train_samples_per_s(self, model):
-        timer = _EpochTimes()
+        timer = EpochTimes()
         _classifier(model, epochs=3, batch_size=64, callbacks=[timer]).fit(self.X, self.y)
-        return self.N_TRAIN / float(np.median(timer.times[1:]))
+        return timer.samples_per_s(self.N_TRAIN)
 
     track_train_samples_per_s.unit = "samples/s"
 
@@ -126,32 +130,39 @@ def _salinas_windows(n=2_000, size=9):
     return WindowExtractor(size=size).fit_transform(coords[pick]), y[pick]
 
 
-def deep_throughputs(name="hybridsn", epochs=4, n=2_000, repeats=2):
-    """Training samples/s (median epoch after the first, which traces the graph) of the
-    same network on the same 9 x 9 Salinas-A windows: skrs on lazy windows in float32
-    (``mixed_precision=False``) and by default (``"auto"``: bfloat16 on a CPU that has
-    it, float16 on a GPU), and plain Keras ``Model.fit`` in float32 on the windows
-    materialised as one float32 array (the network skrs built, cloned and compiled
-    alike). Each is run ``repeats`` times, alternating, and the best run counts."""
-    X, y = _salinas_windows(n)
-    rates = {"skrs float32": [], "skrs default": [], "keras float32": []}
-    reference = _classifier(name, epochs=1, mixed_precision=False).fit(X, y)  # every class
+def fit_throughputs(classifier, X, y, variants, epochs=4, repeats=1):
+    """Training samples/s (median epoch after the first, which traces the graph) of
+    ``classifier(**params)`` fitted on X, y with each of ``variants`` (name -> params),
+    and of plain Keras ``Model.fit`` in float32 (``"keras float32"``) on the same network
+    (the one skrs builds in float32, cloned and compiled alike) and X as one float32
+    array. Each is run ``repeats`` times, alternating, and the best run counts."""
+    rates = {key: [] for key in [*variants, "keras float32"]}
+    reference = classifier(epochs=1, mixed_precision=False).fit(X, y)  # every class
     array = np.asarray(X, dtype=np.float32)
-    encoded = np.searchsorted(reference.classes_, y)
+    targets = keras.utils.to_categorical(np.searchsorted(reference.classes_, y),
+                                         len(reference.classes_))
     for _ in range(repeats):
         for key in rates:
-            timer = _EpochTimes()
+            timer = EpochTimes()
             if key == "keras float32":
                 model = keras.models.clone_model(reference.model_)
                 model.compile(**reference._get_compile_kwargs())
-                targets = keras.utils.to_categorical(encoded, len(reference.classes_))
                 model.fit(array, targets, epochs=epochs, batch_size=reference.batch_size,
                           verbose=0, callbacks=[timer])
             else:
-                precision = {"mixed_precision": False} if key == "skrs float32" else {}
-                _classifier(name, epochs=epochs, callbacks=[timer], **precision).fit(X, y)
-            rates[key].append(n / float(np.median(timer.times[1:])))
+                classifier(epochs=epochs, callbacks=[timer], **variants[key]).fit(X, y)
+            rates[key].append(timer.samples_per_s(len(y)))
     return {key: max(values) for key, values in rates.items()}
+
+
+def deep_throughputs(name="hybridsn", epochs=4, n=2_000, repeats=2):
+    """:func:`fit_throughputs` on the same 9 x 9 Salinas-A windows (lazy for skrs): skrs in
+    float32 (``mixed_precision=False``) and by default (``"auto"``: bfloat16 on a CPU
+    that has it, float16 on a GPU), beside plain Keras in float32."""
+    X, y = _salinas_windows(n)
+    return fit_throughputs(lambda **params: _classifier(name, **params), X, y,
+                           {"skrs float32": {"mixed_precision": False}, "skrs default": {}},
+                           epochs, repeats)
 
 
 class DeepRatioToKeras(RunOnce):

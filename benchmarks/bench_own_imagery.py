@@ -112,6 +112,23 @@ def _skrs(model, path, out, client):
               progress=False)
 
 
+def _map_seconds(maps, prefix, repeats=1):
+    """Best wall time of each map, ``maps[name](out, client)``, on one 2-worker
+    LocalCluster, run ``repeats`` times, alternating; the maps written are removed."""
+    from skrs.model_selection import connect
+
+    times = {name: [] for name in maps}
+    with connect(n_workers=2) as client:
+        for _ in range(repeats):
+            for name, run in maps.items():
+                out = os.path.abspath(f"{prefix}_{name}.tif")
+                start = time.perf_counter()
+                run(out, client)
+                times[name].append(time.perf_counter() - start)
+                os.remove(out)
+    return {name: min(values) for name, values in times.items()}
+
+
 class OwnImageryMap(RunOnce):
     params = ["svm", "hybridsn"]
     param_names = ["model"]
@@ -122,21 +139,12 @@ class OwnImageryMap(RunOnce):
         return path, {name: _fit(name) for name in self.params}
 
     def _rates(self, cache, model):
-        from skrs.model_selection import connect
-
         path, models = cache
-        rates = {}
-        with connect(n_workers=2) as client:
-            for method in ("skrs", "baseline"):
-                out = os.path.abspath(f"own_map_{model}_{method}.tif")
-                start = time.perf_counter()
-                if method == "skrs":
-                    _skrs(models[model], path, out, client)
-                else:
-                    _baseline(models[model], path, out)
-                rates[method] = SIDE * SIDE / (time.perf_counter() - start)
-                os.remove(out)
-        return rates
+        seconds = _map_seconds({
+            "skrs": lambda out, client: _skrs(models[model], path, out, client),
+            "baseline": lambda out, client: _baseline(models[model], path, out),
+        }, f"own_map_{model}")
+        return {method: SIDE * SIDE / t for method, t in seconds.items()}
 
     def track_pixels_per_second(self, cache, model):
         return self._rates(cache, model)["skrs"]
@@ -160,10 +168,10 @@ class OwnImageryMapSVC(RunOnce):
         from sklearn.preprocessing import StandardScaler
         from sklearn.svm import SVC
 
-        path = os.path.abspath("own_image_svc.tif")
-        _write_image(path, SIDE)
         from skrs.preprocessing import PixelSpectra
 
+        path = os.path.abspath("own_image_svc.tif")
+        _write_image(path, SIDE)
         ours = _fit("svm")
         svm = ours.named_steps["svm"]
         script = Pipeline([("spectra", PixelSpectra()), ("scale", StandardScaler()),
@@ -171,21 +179,12 @@ class OwnImageryMapSVC(RunOnce):
         return path, ours, script
 
     def track_speedup_vs_rasterio_sklearn_svc_script(self, cache):
-        from skrs.model_selection import connect
-
         path, ours, script = cache
-        times = {}
-        with connect(n_workers=2) as client:
-            for method in ("skrs", "script"):
-                out = os.path.abspath(f"own_map_svc_{method}.tif")
-                start = time.perf_counter()
-                if method == "skrs":
-                    _skrs(ours, path, out, client)
-                else:
-                    _baseline(script, path, out)
-                times[method] = time.perf_counter() - start
-                os.remove(out)
-        return times["script"] / times["skrs"]
+        seconds = _map_seconds({
+            "skrs": lambda out, client: _skrs(ours, path, out, client),
+            "script": lambda out, client: _baseline(script, path, out),
+        }, "own_map_svc")
+        return seconds["script"] / seconds["skrs"]
 
     track_speedup_vs_rasterio_sklearn_svc_script.unit = "x"
 
@@ -256,26 +255,18 @@ class LandsatMap(RunOnce):
         return _landsat_models()
 
     def _rates(self, models):
-        from skrs.model_selection import connect
         from skrs.workflow import map_image, open_image
 
         ours, script = models
         paths, _ = _landsat_paths()
         raster = open_image(paths)
+        seconds = _map_seconds({
+            "skrs": lambda out, client: map_image(ours, raster, out, client=client,
+                                                  progress=False),
+            "script": lambda out, client: _landsat_script(script, paths, out),
+        }, "landsat_map", repeats=3)
         n_pixels = raster.shape[0] * raster.shape[1]
-        times = {"skrs": [], "script": []}
-        with connect(n_workers=2) as client:
-            for _ in range(3):
-                for method in times:
-                    out = os.path.abspath(f"landsat_map_{method}.tif")
-                    start = time.perf_counter()
-                    if method == "skrs":
-                        map_image(ours, raster, out, client=client, progress=False)
-                    else:
-                        _landsat_script(script, paths, out)
-                    times[method].append(time.perf_counter() - start)
-                    os.remove(out)
-        return {method: n_pixels / min(t) for method, t in times.items()}
+        return {method: n_pixels / t for method, t in seconds.items()}
 
     def track_pixels_per_second(self, models):
         return self._rates(models)["skrs"]

@@ -46,33 +46,13 @@ def _devices():
             "cpu_bfloat16": cpu_supports_bfloat16()}
 
 
-def _epoch_timer():
-    import keras
-
-    class EpochTimes(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.times = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.times.append(time.perf_counter() - self._start)
-
-    return EpochTimes()
-
-
 def _data(name, n):
     import numpy as np
 
     if name == "hybridsn":
-        from skrs.datasets import load_salinas_a
-        from skrs.preprocessing import WindowExtractor
+        from .bench_deep import _salinas_windows
 
-        coords, y = load_salinas_a(download_if_missing=False).labelled_pixels()
-        pick = np.random.default_rng(0).choice(len(y), min(n, len(y)), replace=False)
-        return WindowExtractor(size=9).fit_transform(coords[pick]), y[pick]
+        return _salinas_windows(n)
     from skrs.datasets import load_eurosat
 
     data = load_eurosat(download_if_missing=False)
@@ -88,33 +68,14 @@ def _classifier(name, **params):
     return cls(random_state=0, **params)
 
 
-def _rate(n, timer):
-    import numpy as np
-
-    return n / float(np.median(timer.times[1:]))
-
-
 def throughput(name, n, epochs):
     """samples/s: skrs float32, skrs mixed precision, plain Keras float32."""
-    import keras
-    import numpy as np
+    from .bench_deep import fit_throughputs
 
     X, y = _data(name, n)
-    out = {}
-    for mixed in (False, True):
-        timer = _epoch_timer()
-        clf = _classifier(name, epochs=epochs, mixed_precision=mixed, callbacks=[timer])
-        clf.fit(X, y)
-        out["skrs mixed" if mixed else "skrs float32"] = _rate(len(y), timer)
-    reference = _classifier(name, epochs=1, mixed_precision=False).fit(X, y)  # every class
-    model = keras.models.clone_model(reference.model_)
-    model.compile(**reference._get_compile_kwargs())
-    targets = keras.utils.to_categorical(np.searchsorted(reference.classes_, y),
-                                         len(reference.classes_))
-    timer = _epoch_timer()
-    model.fit(np.asarray(X, dtype=np.float32), targets, epochs=epochs,
-              batch_size=reference.batch_size, verbose=0, callbacks=[timer])
-    out["keras float32"] = _rate(len(y), timer)
+    out = fit_throughputs(lambda **params: _classifier(name, **params), X, y,
+                          {"skrs float32": {"mixed_precision": False},
+                           "skrs mixed": {"mixed_precision": True}}, epochs)
     out["mixed over keras"] = out["skrs mixed"] / out["keras float32"]
     return out
 
@@ -122,11 +83,13 @@ def throughput(name, n, epochs):
 def mirrored(n, epochs):
     from skrs.deep._device import get_strategy
 
+    from .bench_deep import EpochTimes
+
     X, y = _data("hybridsn", n)
-    timer = _epoch_timer()
+    timer = EpochTimes()
     _classifier("hybridsn", epochs=epochs, distribute="mirrored", callbacks=[timer]).fit(X, y)
     return {"replicas": get_strategy("mirrored").num_replicas_in_sync,
-            "samples/s": _rate(len(y), timer)}
+            "samples/s": timer.samples_per_s(len(y))}
 
 
 def dask_routing(n_gpus, train_size):

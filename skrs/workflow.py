@@ -7,7 +7,6 @@ The functions behind ``skrs train``, ``skrs evaluate`` and ``skrs map``.
 import json
 import math
 import numbers
-import os
 import warnings
 from pathlib import Path
 
@@ -277,9 +276,12 @@ def map_image(model, raster, out, *, proba=False, class_names=None, class_values
     from .mapping import predict_map, predict_proba_map
 
     scheduler = client if client is not None else "threads"
-    threads = (sum(client.nthreads().values()) if client is not None
-               else len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else os.cpu_count() or 1)
+    if client is not None:
+        threads = sum(client.nthreads().values())
+    else:
+        from dask.system import cpu_count  # the size of dask's threaded scheduler
+
+        threads = cpu_count()
     if isinstance(chunks, numbers.Integral):
         chunks = _chunk_side(raster.shape[:2], chunks, threads)
     if proba:

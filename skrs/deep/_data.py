@@ -1,5 +1,6 @@
 """Input checks and batch streaming for the deep classifiers."""
 
+import functools
 import math
 
 import keras
@@ -39,6 +40,17 @@ def check_batch(batch, start):
         raise ValueError(f"X contains NaN or infinity in the batch starting at sample {start}; "
                          "mask or fill those pixels before training (see Scene.check_finite_cube).")
     return batch
+
+
+def epoch_order(seed, epoch, n_samples, batch_size):
+    """The order in which epoch ``epoch`` of a fit seeded with ``seed`` visits the
+    samples: a permutation drawn from ``(seed, epoch)``, sorted within each batch (so
+    lazy windows read the cube in a cache-friendlier order)."""
+    order = np.random.default_rng([seed, int(epoch)]).permutation(n_samples)
+    full = n_samples // batch_size * batch_size
+    order[:full] = np.sort(order[:full].reshape(-1, batch_size), axis=1).ravel()
+    order[full:] = np.sort(order[full:])
+    return order
 
 
 class BatchSequence(keras.utils.PyDataset):
@@ -105,10 +117,10 @@ class BatchSequence(keras.utils.PyDataset):
         return math.ceil(len(self.X) / self.batch_size)
 
     def order(self, epoch):
-        """The order in which epoch ``epoch`` visits the samples."""
+        """The order in which epoch ``epoch`` visits the samples (:func:`epoch_order`)."""
         cached_epoch, order = self._order
         if cached_epoch != epoch:
-            order = np.random.default_rng([self.seed, epoch]).permutation(len(self.X))
+            order = epoch_order(self.seed, epoch, len(self.X), self.batch_size)
             self._order = (epoch, order)
         return order
 
@@ -119,11 +131,7 @@ class BatchSequence(keras.utils.PyDataset):
             epoch += self.first_epoch
         start = i * self.batch_size
         stop = min(start + self.batch_size, len(self.X))
-        if epoch is None:
-            idx = slice(start, stop)
-        else:
-            # sorted, so lazy windows read the cube in a cache-friendlier order
-            idx = np.sort(self.order(epoch)[start:stop])
+        idx = slice(start, stop) if epoch is None else self.order(epoch)[start:stop]
         x = check_batch(np.asarray(self.X[idx], dtype=np.float32), start)
         if self.y is None:
             if self.pad and len(x) < self.batch_size:
@@ -203,14 +211,6 @@ class GraphWindowStream:
         """Drop the data (see :meth:`BatchSequence.release`)."""
         self.padded = self.y = self.sample_weight = None
 
-    def order(self, epoch):
-        """The samples of epoch ``epoch``, batch after batch, each batch sorted."""
-        order = np.random.default_rng([self.seed, int(epoch)]).permutation(len(self.coords))
-        full = len(order) // self.batch_size * self.batch_size
-        order[:full] = np.sort(order[:full].reshape(-1, self.batch_size), axis=1).ravel()
-        order[full:] = np.sort(order[full:])
-        return order.astype(np.int64)
-
     def dataset(self):
         """An endless tf.data pipeline from epoch ``first_epoch`` on."""
         import tensorflow as tf
@@ -220,8 +220,14 @@ class GraphWindowStream:
         offsets = tf.range(self.size, dtype=tf.int64)
         targets = [tf.constant(a) for a in (self.y, self.sample_weight) if a is not None]
 
+        # a module function of small arguments: TensorFlow keeps it for the life of
+        # the process, and a bound method would keep the stream (and its cube) too
+        draw = functools.partial(epoch_order, self.seed, n_samples=len(self.coords),
+                                 batch_size=self.batch_size)
+
         def epoch_batches(epoch):
-            order = tf.numpy_function(self.order, [epoch], tf.int64, stateful=False)
+            order = tf.numpy_function(lambda e: draw(e).astype(np.int64), [epoch], tf.int64,
+                                      stateful=False)
             order.set_shape([len(self.coords)])
             return tf.data.Dataset.from_tensor_slices(order).batch(self.batch_size)
 
