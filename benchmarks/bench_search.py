@@ -9,8 +9,8 @@ stratified sample of the labelled pixels and 5 folds; the full one: all 5,348 an
 
 * ``serial, 1 thread``: ``n_jobs=1`` with LIBSVM's OpenMP limited to one thread -- the
   lecture's serial baseline;
-* ``serial, OpenMP``: ``n_jobs=1`` as installed (libsvm-official is built with OpenMP, so its
-  kernel loops already use every core);
+* ``serial, OpenMP``: ``n_jobs=1`` as installed, which already uses every core (each fit
+  trains its pairs of classes in parallel threads; libsvm-official is built with OpenMP);
 * ``skrs on dask``: :func:`skrs.model_selection.search_on_dask` on a 2-worker LocalCluster;
 * ``joblib dask``: the same cluster through joblib's own ``"dask"`` backend with its defaults,
   for the bytes sent (there ``X`` and the fold indices are scattered to single workers, so a

@@ -5,9 +5,10 @@ where LIBSVM's ``svm_predict_values`` makes one call per row."""
 import numpy as np
 import scipy.sparse as sp
 
-# Rows per kernel batch: the (rows x support vectors) kernel block stays within a
-# core's cache for models of a few hundred support vectors.
-_BATCH_ROWS = 512
+# Kernel entries per batch (rows x support vectors, 1 MB of float64): the block stays
+# in a core's cache, and models with few support vectors still get batches large
+# enough that numpy's per-call overhead does not dominate.
+_BATCH_ENTRIES = 2**17
 
 
 class KernelExpansion:
@@ -55,6 +56,14 @@ class KernelExpansion:
             self.weights[start[j]:start[j + 1], p] = coef[i, start[j]:start[j + 1]]
         self.rho = np.array([model.rho[p] for p in range(len(pairs))])
         self.pairs = np.array(pairs, dtype=np.intp).reshape(-1, 2)
+        # votes[n] = positive[n] @ vote_matrix + vote_offset: pair p gives its vote to
+        # class i when its value is positive, else to class j
+        first = np.zeros((len(pairs), k))
+        second = np.zeros((len(pairs), k))
+        first[np.arange(len(pairs)), self.pairs[:, 0]] = 1
+        second[np.arange(len(pairs)), self.pairs[:, 1]] = 1
+        self._vote_matrix, self._vote_offset = first - second, second.sum(axis=0)
+        self._batch_rows = max(64, _BATCH_ENTRIES // max(n_sv, 1))
         self.prob_a = self.prob_b = None
         if model.is_probability_model():
             self.prob_a = np.array([model.probA[p] for p in range(len(pairs))])
@@ -83,20 +92,36 @@ class KernelExpansion:
         np.maximum(dist, 0, out=dist)
         return np.exp(-self.gamma * dist, out=dist)
 
+    def _batches(self, X):
+        for start in range(0, X.shape[0], self._batch_rows):
+            yield start, X[start:start + self._batch_rows]
+
+    def _values(self, block):
+        values = self._kernel(block) @ self.weights
+        values -= self.rho
+        return values
+
     def decision_values(self, X):
         """LIBSVM's one-vs-one decision values, shape (n_samples, n_pairs)."""
         out = np.empty((X.shape[0], len(self.rho)))
-        for start in range(0, X.shape[0], _BATCH_ROWS):
-            block = X[start:start + _BATCH_ROWS]
-            out[start:start + block.shape[0]] = self._kernel(block) @ self.weights - self.rho
+        for start, block in self._batches(X):
+            out[start:start + block.shape[0]] = self._values(block)
+        return out
+
+    def predict_votes(self, X):
+        """The voted class index of every row (see :meth:`votes`), batch by batch, without
+        keeping the decision values of all rows."""
+        out = np.empty(X.shape[0], dtype=np.intp)
+        for start, block in self._batches(X):
+            out[start:start + block.shape[0]] = self.votes(self._values(block))
         return out
 
     def probabilities(self, X):
         """LIBSVM's ``svm_predict_probability`` for every row, shape (n_samples, n_class),
         columns in the model's class order."""
         out = np.empty((X.shape[0], self.n_class))
-        for start in range(0, X.shape[0], _BATCH_ROWS):
-            values = self.decision_values(X[start:start + _BATCH_ROWS])
+        for start, block in self._batches(X):
+            values = self._values(block)
             r = pairwise_probabilities(values, self.prob_a, self.prob_b)
             out[start:start + len(values)] = (np.column_stack([r[:, 0, 1], r[:, 1, 0]])
                                               if self.n_class == 2
@@ -106,11 +131,8 @@ class KernelExpansion:
     def votes(self, values):
         """LIBSVM's one-vs-one vote: the index (in the model's class order) of the class
         with most votes, the first such class on ties."""
-        counts = np.zeros((values.shape[0], self.n_class), dtype=np.intp)
-        positive = values > 0
-        for p, (i, j) in enumerate(self.pairs):
-            counts[:, i] += positive[:, p]
-            counts[:, j] += ~positive[:, p]
+        counts = (values > 0) @ self._vote_matrix  # small integers: exact in float64
+        counts += self._vote_offset
         return np.argmax(counts, axis=1)
 
 

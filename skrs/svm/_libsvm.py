@@ -21,6 +21,7 @@ from ..utils import atomic_write
 from ..utils._threads import worker_thread_limits
 from ._expansion import KernelExpansion
 from ._model_text import check_model_text
+from ._pairs import train_one_vs_one, training_threads
 from ._platt import pairwise_sigmoids
 
 _lib = _svm.libsvm
@@ -131,6 +132,12 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
     the fitted model's support vectors with BLAS, a batch of rows at a time,
     and equal LIBSVM's own ``svm_predict_values`` /
     ``svm_predict_probability`` to rounding (about 1e-12).
+
+    With more than two classes and more than one thread allowed (OpenMP's
+    limit: ``OMP_NUM_THREADS``, threadpoolctl; one inside a dask worker), the
+    one-vs-one pairs of classes train in parallel threads, one OpenMP thread
+    each, instead of LIBSVM's threads meeting at every kernel column; the
+    model is the one ``svm_train`` writes, byte for byte.
 
     Pickling stores the model as LIBSVM model-file text, which rounds
     support-vector values to 8 significant digits: decision values of a
@@ -269,6 +276,7 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
             f"-e {float(self.tol)!r}", f"-m {float(self.cache_size)!r}",
             f"-h {int(self.shrinking)}", "-b 0", "-q",
         ]
+        unweighted = " ".join(options)
         weights = np.ones(len(self.classes_))
         if self.class_weight is not None:
             weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
@@ -284,7 +292,12 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"LIBSVM refused the parameters: {error.decode()}")
         _silence()
         with worker_thread_limits():
-            model = _svm.toPyModel(_lib.svm_train(problem, param))
+            n_threads = training_threads()
+            if len(self.classes_) > 2 and n_threads > 1:
+                model = train_one_vs_one(problem, param, unweighted, labels, y_index[order],
+                                         weights.astype(float), n_threads)
+            else:
+                model = _svm.toPyModel(_lib.svm_train(problem, param))
         model.x_space = problem.x_space  # the model's support vectors point into it
         rows = order[np.asarray(model.get_sv_indices(), dtype=np.intp) - 1]  # model order
         self.support_ = np.sort(rows)
@@ -344,13 +357,12 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         return validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float64,
                              order="C")
 
-    def _pairwise(self, X):
-        """LIBSVM's decision values and voted labels (as class indices), computed with
-        BLAS from the model's support vectors (see ``_expansion``)."""
+    def _decision_values(self, X):
+        """LIBSVM's decision values, computed with BLAS from the model's support vectors
+        (see ``_expansion``)."""
         X = self._check_X(X)
         with worker_thread_limits():
-            values = self._kernel_expansion.decision_values(X)
-        return values, self._order[self._kernel_expansion.votes(values)]
+            return self._kernel_expansion.decision_values(X)
 
     def predict(self, X):
         """Predict classes by LIBSVM's one-vs-one vote.
@@ -363,8 +375,10 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples,)
         """
-        _, voted = self._pairwise(X)
-        return self.classes_[voted]
+        X = self._check_X(X)
+        with worker_thread_limits():
+            voted = self._kernel_expansion.predict_votes(X)
+        return self.classes_[self._order[voted]]
 
     def decision_function(self, X):
         """Decision values in sklearn's layout (see the class docstring).
@@ -375,7 +389,7 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         for "ovr", or (n_samples, n_classes * (n_classes - 1) / 2) for "ovo"
         with pairs (0, 1), (0, 2), ... of ``classes_``.
         """
-        values, _ = self._pairwise(X)
+        values = self._decision_values(X)
         # Reorder LIBSVM's pairs (i < j in its own class order, positive -> i)
         # into pairs of sorted classes_ (a < b, positive -> a).
         k = len(self._order)

@@ -37,13 +37,13 @@ def test_decision_values_votes_and_probabilities_equal_libsvm(kernel, n_classes)
                            random_state=0).fit(X[:100], y[:100])
     X_test = np.vstack([X[100:], np.zeros((1, 5))])  # a row equal to no support vector
     values, voted, proba = _libsvm_reference(clf, X_test)
-    ours, our_votes = clf._pairwise(X_test)
+    ours = clf._decision_values(X_test)
     np.testing.assert_allclose(ours, values, rtol=0, atol=1e-6 * max(1, np.abs(values).max()))
-    np.testing.assert_array_equal(our_votes, voted)
+    np.testing.assert_array_equal(clf._order[clf._kernel_expansion.votes(ours)], voted)
     np.testing.assert_array_equal(clf.predict(X_test), clf.classes_[voted])
     np.testing.assert_allclose(clf.predict_proba(X_test), proba, atol=1e-6)
     # sparse rows give the same values
-    np.testing.assert_allclose(clf._pairwise(sp.csr_matrix(X_test))[0], ours, atol=1e-10)
+    np.testing.assert_allclose(clf._decision_values(sp.csr_matrix(X_test)), ours, atol=1e-10)
 
 
 def test_a_pickled_model_predicts_the_same():
@@ -57,3 +57,28 @@ def test_a_pickled_model_predicts_the_same():
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_allclose(restored.decision_function(X), clf.decision_function(X),
                                atol=1e-6)
+
+
+def test_votes_break_ties_by_the_first_class_as_libsvm_does():
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(120, 3)), np.repeat([0, 1, 2, 3], 30)
+    expansion = LibSVMClassifier().fit(X, y)._kernel_expansion
+    # every sign pattern of the 6 pairs of 4 classes, ties included
+    patterns = (np.arange(64)[:, None] >> np.arange(6)) & 1
+    values = np.where(patterns == 1, 1.0, -1.0)
+    counts = np.zeros((64, 4), dtype=int)
+    for p, (i, j) in enumerate(expansion.pairs):  # LIBSVM's loop in svm_predict_values
+        counts[:, i] += values[:, p] > 0
+        counts[:, j] += values[:, p] <= 0
+    expected = [next(c for c in range(4) if row[c] == row.max()) for row in counts]
+    np.testing.assert_array_equal(expansion.votes(values), expected)
+
+
+def test_predictions_do_not_depend_on_the_batch_size():
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(300, 4)), rng.integers(0, 3, 300)
+    clf = LibSVMClassifier(C=10).fit(X[:150], y[:150])
+    labels, values = clf.predict(X[150:]), clf.decision_function(X[150:])
+    clf._kernel_expansion._batch_rows = 7  # batches that end mid-array
+    np.testing.assert_array_equal(clf.predict(X[150:]), labels)
+    np.testing.assert_allclose(clf.decision_function(X[150:]), values, rtol=0, atol=1e-12)
