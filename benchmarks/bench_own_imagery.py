@@ -161,7 +161,9 @@ class OwnImageryMap(RunOnce):
 class OwnImageryMapSVC(RunOnce):
     """The SVM map of ``OwnImageryMap`` beside the script a user would write with
     sklearn's ``SVC`` (rasterio blocks, ``StandardScaler``, ``SVC`` with the same C and
-    gamma, fitted on the same pixels)."""
+    gamma, fitted on the same pixels). Each maps the image three times, as in
+    :class:`LandsatMap`, and the best time counts: the first map also pays for the
+    workers' first imports (about a second, once per cluster)."""
 
     def setup_cache(self):
         from sklearn.pipeline import Pipeline
@@ -183,7 +185,7 @@ class OwnImageryMapSVC(RunOnce):
         seconds = _map_seconds({
             "skrs": lambda out, client: _skrs(ours, path, out, client),
             "script": lambda out, client: _baseline(script, path, out),
-        }, "own_map_svc")
+        }, "own_map_svc", repeats=3)
         return seconds["script"] / seconds["skrs"]
 
     track_speedup_vs_rasterio_sklearn_svc_script.unit = "x"
