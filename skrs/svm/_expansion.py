@@ -2,13 +2,21 @@
 rows and all support vectors is one matrix product, and the one-vs-one sums are another,
 where LIBSVM's ``svm_predict_values`` makes one call per row."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import scipy.sparse as sp
+
+from ..utils._threads import blas_threads, thread_pools
 
 # Kernel entries per batch (rows x support vectors, 1 MB of float64): the block stays
 # in a core's cache, and models with few support vectors still get batches large
 # enough that numpy's per-call overhead does not dominate.
 _BATCH_ENTRIES = 2**17
+# Rows below which a prediction runs in the calling thread alone: thread start-up
+# would cost more than the products, which are too small for BLAS's threads
+_MIN_THREAD_ROWS = 128
 
 
 class KernelExpansion:
@@ -92,9 +100,34 @@ class KernelExpansion:
         np.maximum(dist, 0, out=dist)
         return np.exp(-self.gamma * dist, out=dist)
 
-    def _batches(self, X):
-        for start in range(0, X.shape[0], self._batch_rows):
-            yield start, X[start:start + self._batch_rows]
+    def _map_batches(self, compute, X, out):
+        """``out[rows] = compute(X[rows])`` for each batch of rows; returns ``out``.
+
+        Called from the main thread, the batches run in as many threads as BLAS may
+        use, each with one-thread BLAS. BLAS's own threads would split each small
+        product between them and then spin, waiting for the next one, for a while
+        after the prediction: long enough to take the cores from what runs next (a
+        serial search's next LIBSVM fit ran 1.5 times slower). OpenBLAS's limit is
+        process-wide, and threads that set it at once restore each other's values, so
+        other threads (dask's, a user's) leave it alone and run the batches in turn.
+        """
+        main = threading.current_thread() is threading.main_thread()
+        n_threads = blas_threads() if main and X.shape[0] >= _MIN_THREAD_ROWS else 1
+        rows = max(1, min(self._batch_rows, -(-X.shape[0] // n_threads)))
+        starts = range(0, X.shape[0], rows)  # at least one batch per thread
+
+        def run(start):
+            block = X[start:start + rows]
+            out[start:start + block.shape[0]] = compute(block)
+
+        if n_threads > 1:
+            with thread_pools().limit(limits=1, user_api="blas"), \
+                    ThreadPoolExecutor(n_threads) as pool:
+                list(pool.map(run, starts))
+        else:
+            for start in starts:
+                run(start)
+        return out
 
     def _values(self, block):
         values = self._kernel(block) @ self.weights
@@ -103,30 +136,23 @@ class KernelExpansion:
 
     def decision_values(self, X):
         """LIBSVM's one-vs-one decision values, shape (n_samples, n_pairs)."""
-        out = np.empty((X.shape[0], len(self.rho)))
-        for start, block in self._batches(X):
-            out[start:start + block.shape[0]] = self._values(block)
-        return out
+        return self._map_batches(self._values, X, np.empty((X.shape[0], len(self.rho))))
 
     def predict_votes(self, X):
         """The voted class index of every row (see :meth:`votes`), batch by batch, without
         keeping the decision values of all rows."""
-        out = np.empty(X.shape[0], dtype=np.intp)
-        for start, block in self._batches(X):
-            out[start:start + block.shape[0]] = self.votes(self._values(block))
-        return out
+        return self._map_batches(lambda block: self.votes(self._values(block)), X,
+                                 np.empty(X.shape[0], dtype=np.intp))
 
     def probabilities(self, X):
         """LIBSVM's ``svm_predict_probability`` for every row, shape (n_samples, n_class),
         columns in the model's class order."""
-        out = np.empty((X.shape[0], self.n_class))
-        for start, block in self._batches(X):
-            values = self._values(block)
-            r = pairwise_probabilities(values, self.prob_a, self.prob_b)
-            out[start:start + len(values)] = (np.column_stack([r[:, 0, 1], r[:, 1, 0]])
-                                              if self.n_class == 2
-                                              else multiclass_probability(r))
-        return out
+        def compute(block):
+            r = pairwise_probabilities(self._values(block), self.prob_a, self.prob_b)
+            return (np.column_stack([r[:, 0, 1], r[:, 1, 0]]) if self.n_class == 2
+                    else multiclass_probability(r))
+
+        return self._map_batches(compute, X, np.empty((X.shape[0], self.n_class)))
 
     def votes(self, values):
         """LIBSVM's one-vs-one vote: the index (in the model's class order) of the class

@@ -18,17 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from libsvm import svm as _svm
 
+from ..utils._threads import thread_pools
+
 _lib = _svm.libsvm
-_controller = None
 
 
 def _openmp():
-    global _controller
-    if _controller is None:  # scanning the loaded libraries takes milliseconds: once
-        from threadpoolctl import ThreadpoolController
-
-        _controller = ThreadpoolController()
-    return _controller.select(internal_api="openmp")
+    return thread_pools().select(internal_api="openmp")
 
 
 def training_threads():

@@ -16,6 +16,32 @@ def _in_dask_worker():
     return True
 
 
+_controller = None
+_modules_seen = 0
+
+
+def thread_pools():
+    """threadpoolctl's controller of the native thread pools in this process.
+
+    It is kept between calls, because finding the loaded libraries takes a few
+    milliseconds (a tenth of a small LIBSVM fit, in a search of many), and found
+    again after new modules were imported, which may have loaded new libraries.
+    """
+    global _controller, _modules_seen
+    if _controller is None or len(sys.modules) != _modules_seen:
+        from threadpoolctl import ThreadpoolController
+
+        _controller, _modules_seen = ThreadpoolController(), len(sys.modules)
+    return _controller
+
+
+def blas_threads():
+    """Threads BLAS may use now (its limit: ``OMP_NUM_THREADS``, threadpoolctl, one in a
+    dask worker)."""
+    return max(1, min([lib["num_threads"] for lib in thread_pools().select(user_api="blas").info()]
+                      or [1]))
+
+
 @contextmanager
 def worker_thread_limits():
     """Inside a dask worker task, run OpenMP (LIBSVM's training) and BLAS with one thread,
@@ -29,7 +55,5 @@ def worker_thread_limits():
     if not _in_dask_worker():
         yield
         return
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
+    with thread_pools().limit(limits=1):
         yield

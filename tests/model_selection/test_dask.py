@@ -141,7 +141,7 @@ def test_pipeline_prefix_is_fitted_once_per_fold_not_per_candidate(scene, local_
     grid = {"svm__C": [1, 10, 100], "svm__gamma": [0.01, 0.1]}
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     search_on_dask(GridSearchCV(pipe, grid, cv=cv), X, y, scheduler=local_client,
-                   progress=False)
+                   progress=False, cache_prefixes=True)
     # 6 candidates x 3 folds share 3 fold prefixes: each worker process fits each fold's
     # prefix at most once (the cache is on the worker's own disk), plus the refit
     fits = log.read_text().split()
@@ -151,6 +151,10 @@ def test_pipeline_prefix_is_fitted_once_per_fold_not_per_candidate(scene, local_
     log.unlink()
     search_on_dask(GridSearchCV(pipe, grid, cv=cv), X, y, scheduler=local_client,
                    progress=False, cache_prefixes=False)
+    assert len(log.read_text().split()) == 6 * 3 + 1
+    log.unlink()  # "auto": samples of an in-memory scene are read again, not cached
+    search_on_dask(GridSearchCV(pipe, grid, cv=cv), X, y, scheduler=local_client,
+                   progress=False)
     assert len(log.read_text().split()) == 6 * 3 + 1
 
 

@@ -82,3 +82,19 @@ def test_predictions_do_not_depend_on_the_batch_size():
     clf._kernel_expansion._batch_rows = 7  # batches that end mid-array
     np.testing.assert_array_equal(clf.predict(X[150:]), labels)
     np.testing.assert_allclose(clf.decision_function(X[150:]), values, rtol=0, atol=1e-12)
+
+
+def test_predictions_run_in_threads_with_one_thread_blas_then_restore_it():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(400, 4)), rng.integers(0, 3, 400)
+    clf = LibSVMClassifier(C=10, probability=True, random_state=0).fit(X[:200], y[:200])
+    clf._kernel_expansion._batch_rows = 16  # many batches, shared between threads
+    before = [lib["num_threads"] for lib in threadpool_info()]
+    threaded = (clf.predict(X), clf.decision_function(X), clf.predict_proba(X))
+    assert [lib["num_threads"] for lib in threadpool_info()] == before
+    with threadpool_limits(limits=1):  # one thread: the batches run in turn
+        serial = (clf.predict(X), clf.decision_function(X), clf.predict_proba(X))
+    for a, b in zip(threaded, serial):
+        np.testing.assert_array_equal(a, b)
