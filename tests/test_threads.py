@@ -4,7 +4,7 @@ import types
 
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from skrs.utils._threads import blas_threads, thread_pools
+from skrs.utils._threads import openblas_pool_threads, thread_pools
 
 
 def test_the_thread_pool_controller_is_kept_until_modules_are_imported(monkeypatch):
@@ -34,4 +34,4 @@ def test_predictions_in_overlapping_threads_leave_the_limits_as_they_were():
     assert [lib["num_threads"] for lib in threadpool_info()] == before
     # and the calling thread can still set its own limits afterwards
     with threadpool_limits(limits=1, user_api="blas"):
-        assert blas_threads() == 1
+        assert openblas_pool_threads() == 1

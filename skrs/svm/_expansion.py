@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.sparse as sp
 
-from ..utils._threads import blas_threads, thread_pools
+from ..utils._threads import openblas_pool_threads, thread_pools
 
 # Kernel entries per batch (rows x support vectors, 1 MB of float64): the block stays
 # in a core's cache, and models with few support vectors still get batches large
@@ -103,16 +103,17 @@ class KernelExpansion:
     def _map_batches(self, compute, X, out):
         """``out[rows] = compute(X[rows])`` for each batch of rows; returns ``out``.
 
-        Called from the main thread, the batches run in as many threads as BLAS may
-        use, each with one-thread BLAS. BLAS's own threads would split each small
-        product between them and then spin, waiting for the next one, for a while
-        after the prediction: long enough to take the cores from what runs next (a
-        serial search's next LIBSVM fit ran 1.5 times slower). OpenBLAS's limit is
-        process-wide, and threads that set it at once restore each other's values, so
-        other threads (dask's, a user's) leave it alone and run the batches in turn.
+        Called from the main thread with OpenBLAS's process-wide pool, the batches run
+        in as many threads as that pool has, with OpenBLAS limited to one thread for
+        the call. Its own threads would split each small product between them and
+        then spin, waiting for the next one, for a while after the prediction: long
+        enough to take the cores from what runs next (a serial search's next LIBSVM
+        fit ran 1.5 times slower). That limit is process-wide, and threads that set it
+        at once restore each other's values, so other threads (dask's, a user's) leave
+        it alone and run the batches in turn.
         """
         main = threading.current_thread() is threading.main_thread()
-        n_threads = blas_threads() if main and X.shape[0] >= _MIN_THREAD_ROWS else 1
+        n_threads = openblas_pool_threads() if main and X.shape[0] >= _MIN_THREAD_ROWS else 1
         rows = max(1, min(self._batch_rows, -(-X.shape[0] // n_threads)))
         starts = range(0, X.shape[0], rows)  # at least one batch per thread
 

@@ -273,10 +273,10 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         options = [
             f"-s {_C_SVC}", f"-t {_KERNELS[self.kernel]}", f"-d {self.degree}",
             f"-g {self.gamma_!r}", f"-r {float(self.coef0)!r}", f"-c {float(self.C)!r}",
-            f"-e {float(self.tol)!r}", f"-m {float(self.cache_size)!r}",
-            f"-h {int(self.shrinking)}", "-b 0", "-q",
+            f"-e {float(self.tol)!r}", f"-h {int(self.shrinking)}", "-b 0", "-q",
         ]
-        unweighted = " ".join(options)
+        unweighted = options.copy()
+        options.append(f"-m {float(self.cache_size)!r}")
         weights = np.ones(len(self.classes_))
         if self.class_weight is not None:
             weights = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
@@ -294,7 +294,10 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         with worker_thread_limits():
             n_threads = training_threads()
             if len(self.classes_) > 2 and n_threads > 1:
-                model = train_one_vs_one(problem, param, unweighted, labels, y_index[order],
+                # the threads share the kernel cache: each pair's solution does not
+                # depend on its size
+                options = " ".join(unweighted + [f"-m {float(self.cache_size) / n_threads!r}"])
+                model = train_one_vs_one(problem, param, options, labels, y_index[order],
                                          weights.astype(float), n_threads)
             else:
                 model = _svm.toPyModel(_lib.svm_train(problem, param))

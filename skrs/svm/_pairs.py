@@ -32,7 +32,9 @@ def training_threads():
     ``OMP_NUM_THREADS``, threadpoolctl and a dask worker's one thread set), at most
     the CPUs this process may run on."""
     limits = [lib["num_threads"] for lib in _openmp().info()]
-    return max(1, min(limits + [len(os.sched_getaffinity(0))]))
+    cpus = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")  # Linux
+            else os.cpu_count() or 1)
+    return max(1, min(limits + [cpus]))
 
 
 def _one_openmp_thread():
@@ -55,11 +57,11 @@ def _sub_problem(problem, rows, positive):
     return sub
 
 
-def _train_pair(problem, rows, positive, options):
+def _train_pair(problem, rows, positive, param):
     """Signed coefficients (one per row of the pair, 0 off the support) and offset of
     the binary model of one pair."""
     sub = _sub_problem(problem, rows, positive)
-    model = _svm.toPyModel(_lib.svm_train(sub, _svm.svm_parameter(options)))
+    model = _svm.toPyModel(_lib.svm_train(sub, param))
     coef = np.where(positive, 0.0, -0.0)  # LIBSVM's y * alpha: -0 off the support of class -1
     sv = np.asarray(model.get_sv_indices(), dtype=np.intp) - 1
     coef[sv] = np.ctypeslib.as_array(model.sv_coef[0], (model.l,))
@@ -76,7 +78,8 @@ def train_one_vs_one(problem, param, options, labels, class_of_row, weights, n_t
     param : svm_parameter
         The multi-class parameters (kept in the model).
     options : str
-        The same options as a LIBSVM option string, without class weights.
+        The same options as a LIBSVM option string, without class weights; its
+        kernel cache (``-m``) is each thread's share.
     labels : array of int, one per class
     class_of_row : array of int, sorted
     weights : array of float, one per class
@@ -91,13 +94,16 @@ def train_one_vs_one(problem, param, options, labels, class_of_row, weights, n_t
     start = np.searchsorted(class_of_row, np.arange(k + 1))
     pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
 
+    # class i is LIBSVM's first class (+1), as in its own multi-class training; the
+    # parameters are parsed here, not in the threads (parsing sets LIBSVM's print function)
+    params = {(i, j): _svm.svm_parameter(
+        f"{options} -w1 {float(weights[i])!r} -w-1 {float(weights[j])!r}") for i, j in pairs}
+
     def train(pair):
         i, j = pair
         rows = np.r_[start[i]:start[i + 1], start[j]:start[j + 1]]
         positive = np.arange(len(rows)) < start[i + 1] - start[i]
-        # class i is LIBSVM's first class, as in its own multi-class training
-        weighted = f"{options} -w1 {float(weights[i])!r} -w-1 {float(weights[j])!r}"
-        return _train_pair(problem, rows, positive, weighted)
+        return _train_pair(problem, rows, positive, params[pair])
 
     with ThreadPoolExecutor(n_threads, initializer=_one_openmp_thread) as pool:
         solutions = list(pool.map(train, pairs))

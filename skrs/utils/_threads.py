@@ -35,11 +35,15 @@ def thread_pools():
     return _controller
 
 
-def blas_threads():
-    """Threads BLAS may use now (its limit: ``OMP_NUM_THREADS``, threadpoolctl, one in a
-    dask worker)."""
-    return max(1, min([lib["num_threads"] for lib in thread_pools().select(user_api="blas").info()]
-                      or [1]))
+def openblas_pool_threads():
+    """Threads of OpenBLAS's process-wide pool (its pthreads build, as in numpy's and
+    scipy's wheels) under the current limit; 1 when BLAS is another library or
+    OpenBLAS on OpenMP, whose limits and threads are per calling thread."""
+    blas = thread_pools().select(user_api="blas").info()
+    if not blas or any(lib["internal_api"] != "openblas"
+                       or lib.get("threading_layer") != "pthreads" for lib in blas):
+        return 1
+    return max(1, min(lib["num_threads"] for lib in blas))
 
 
 @contextmanager

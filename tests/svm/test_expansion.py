@@ -85,15 +85,31 @@ def test_predictions_do_not_depend_on_the_batch_size():
 
 
 def test_predictions_run_in_threads_with_one_thread_blas_then_restore_it():
+    import threading
+
     from threadpoolctl import threadpool_info, threadpool_limits
+
+    from skrs.utils._threads import openblas_pool_threads
 
     rng = np.random.default_rng(4)
     X, y = rng.normal(size=(400, 4)), rng.integers(0, 3, 400)
     clf = LibSVMClassifier(C=10, probability=True, random_state=0).fit(X[:200], y[:200])
     clf._kernel_expansion._batch_rows = 16  # many batches, shared between threads
     before = [lib["num_threads"] for lib in threadpool_info()]
+    expansion, seen = clf._kernel_expansion, set()
+    values = expansion._values
+
+    def recording(block):  # which thread computes a batch, under which BLAS limit
+        seen.add((threading.current_thread() is threading.main_thread(),
+                  openblas_pool_threads()))
+        return values(block)
+
+    expansion._values = recording
     threaded = (clf.predict(X), clf.decision_function(X), clf.predict_proba(X))
+    del expansion._values
     assert [lib["num_threads"] for lib in threadpool_info()] == before
+    if openblas_pool_threads() > 1:  # OpenBLAS's pool of the numpy and scipy wheels
+        assert seen == {(False, 1)}
     with threadpool_limits(limits=1):  # one thread: the batches run in turn
         serial = (clf.predict(X), clf.decision_function(X), clf.predict_proba(X))
     for a, b in zip(threaded, serial):

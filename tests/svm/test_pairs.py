@@ -48,3 +48,13 @@ def test_training_threads_follow_the_openmp_limit():
     assert training_threads() >= 1
     with threadpool_limits(limits=1, user_api="openmp"):
         assert training_threads() == 1
+
+
+def test_a_parallel_fit_leaves_the_callers_thread_limits_as_they_were():
+    from threadpoolctl import threadpool_info
+
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(300, 5)), rng.integers(0, 4, 300)
+    before = [lib["num_threads"] for lib in threadpool_info()]
+    LibSVMClassifier().fit(X, y)
+    assert [lib["num_threads"] for lib in threadpool_info()] == before
