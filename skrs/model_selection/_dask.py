@@ -220,12 +220,11 @@ def search_on_dask(search, X, y=None, *, scheduler=None, cache_prefixes="auto", 
               " fits on dask", flush=True)
     gpu = needs_accelerator(search.estimator, getattr(search, "param_grid", None),
                             getattr(search, "param_distributions", None))
+    if cache_prefixes not in (True, False, "auto"):
+        raise ValueError(f'cache_prefixes must be True, False or "auto", got {cache_prefixes!r}')
     n_jobs = search.n_jobs
     with on_dask(scheduler, data=[X, y], gpu=gpu, progress=progress, n_workers=n_workers,
                  threads_per_worker=threads_per_worker, timeout=timeout) as client:
-        if cache_prefixes not in (True, False, "auto"):
-            raise ValueError(f'cache_prefixes must be True, False or "auto", got '
-                             f'{cache_prefixes!r}')
         if cache_prefixes == "auto":
             cache_prefixes = not isinstance(getattr(X, "raster", None), ArrayRaster)
         with prefix_cache(search, client) if cache_prefixes else contextlib.nullcontext():

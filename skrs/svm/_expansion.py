@@ -8,7 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.sparse as sp
 
-from ..utils._threads import openblas_pool_threads, thread_pools
+from threadpoolctl import get_cached_controller
+
+from ..utils._threads import openblas_pool_threads
 
 # Kernel entries per batch (rows x support vectors, 1 MB of float64): the block stays
 # in a core's cache, and models with few support vectors still get batches large
@@ -122,7 +124,7 @@ class KernelExpansion:
             out[start:start + block.shape[0]] = compute(block)
 
         if n_threads > 1:
-            with thread_pools().limit(limits=1, user_api="blas"), \
+            with get_cached_controller().limit(limits=1, user_api="blas"), \
                     ThreadPoolExecutor(n_threads) as pool:
                 list(pool.map(run, starts))
         else:

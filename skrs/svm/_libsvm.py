@@ -21,7 +21,7 @@ from ..utils import atomic_write
 from ..utils._threads import worker_thread_limits
 from ._expansion import KernelExpansion
 from ._model_text import check_model_text
-from ._pairs import train_one_vs_one, training_threads
+from ._pairs import addresses, train_one_vs_one, training_threads
 from ._platt import pairwise_sigmoids
 
 _lib = _svm.libsvm
@@ -75,9 +75,7 @@ def _problem(X, y=None):
         np.ctypeslib.as_array(problem.y, (n,))[:] = y
     problem.x = (ctypes.POINTER(_svm.svm_node) * n)()
     if n:
-        pointers = np.ctypeslib.as_array(ctypes.cast(problem.x, ctypes.POINTER(ctypes.c_uint64)),
-                                         (n,))
-        pointers[:] = x_space.ctypes.data + rowptr[:-1] * x_space.itemsize
+        addresses(problem.x, n)[:] = x_space.ctypes.data + rowptr[:-1] * x_space.itemsize
     return problem
 
 

@@ -17,14 +17,18 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from libsvm import svm as _svm
-
-from ..utils._threads import thread_pools
+from threadpoolctl import get_cached_controller
 
 _lib = _svm.libsvm
 
 
 def _openmp():
-    return thread_pools().select(internal_api="openmp")
+    return get_cached_controller().select(internal_api="openmp")
+
+
+def addresses(pointers, n):
+    """The ``n`` addresses of a ctypes array of pointers, as a writable numpy view."""
+    return np.ctypeslib.as_array(ctypes.cast(pointers, ctypes.POINTER(ctypes.c_uint64)), (n,))
 
 
 def training_threads():
@@ -50,10 +54,7 @@ def _sub_problem(problem, rows, positive):
     sub.y = (ctypes.c_double * n)()
     np.ctypeslib.as_array(sub.y, (n,))[:] = np.where(positive, 1.0, -1.0)
     sub.x = (ctypes.POINTER(_svm.svm_node) * n)()
-    src = np.ctypeslib.as_array(ctypes.cast(problem.x, ctypes.POINTER(ctypes.c_uint64)),
-                                (problem.l,))
-    np.ctypeslib.as_array(ctypes.cast(sub.x, ctypes.POINTER(ctypes.c_uint64)), (n,))[:] = \
-        src[rows]
+    addresses(sub.x, n)[:] = addresses(problem.x, problem.l)[rows]
     return sub
 
 
@@ -143,10 +144,8 @@ def _assemble(problem, param, labels, start, pairs, solutions):
         "param": param,
     }
     keep["sv_coef"] = (ctypes.POINTER(ctypes.c_double) * (k - 1))(*keep["coef"])
-    src = np.ctypeslib.as_array(ctypes.cast(problem.x, ctypes.POINTER(ctypes.c_uint64)), (n,))
     if len(support):
-        np.ctypeslib.as_array(ctypes.cast(keep["SV"], ctypes.POINTER(ctypes.c_uint64)),
-                              (len(support),))[:] = src[support]
+        addresses(keep["SV"], len(support))[:] = addresses(problem.x, n)[support]
     model.SV, model.sv_coef, model.rho = keep["SV"], keep["sv_coef"], keep["rho"]
     model.label, model.nSV, model.sv_indices = keep["label"], keep["nSV"], keep["sv_indices"]
     model.free_sv = 0

@@ -16,30 +16,13 @@ def _in_dask_worker():
     return True
 
 
-_controller = None
-_modules_seen = 0
-
-
-def thread_pools():
-    """threadpoolctl's controller of the native thread pools in this process.
-
-    It is kept between calls, because finding the loaded libraries takes a few
-    milliseconds (a tenth of a small LIBSVM fit, in a search of many), and found
-    again after new modules were imported, which may have loaded new libraries.
-    """
-    global _controller, _modules_seen
-    if _controller is None or len(sys.modules) != _modules_seen:
-        from threadpoolctl import ThreadpoolController
-
-        _controller, _modules_seen = ThreadpoolController(), len(sys.modules)
-    return _controller
-
-
 def openblas_pool_threads():
     """Threads of OpenBLAS's process-wide pool (its pthreads build, as in numpy's and
     scipy's wheels) under the current limit; 1 when BLAS is another library or
     OpenBLAS on OpenMP, whose limits and threads are per calling thread."""
-    blas = thread_pools().select(user_api="blas").info()
+    from threadpoolctl import get_cached_controller
+
+    blas = get_cached_controller().select(user_api="blas").info()
     if not blas or any(lib["internal_api"] != "openblas"
                        or lib.get("threading_layer") != "pthreads" for lib in blas):
         return 1
@@ -59,5 +42,7 @@ def worker_thread_limits():
     if not _in_dask_worker():
         yield
         return
-    with thread_pools().limit(limits=1):
+    from threadpoolctl import get_cached_controller
+
+    with get_cached_controller().limit(limits=1):
         yield

@@ -370,3 +370,10 @@ def test_native_pools_use_one_thread_per_worker_task(local_client):
     before = {i["user_api"]: i["num_threads"] for i in threadpool_info()}
     with worker_thread_limits():  # outside a worker: nothing changes
         assert {i["user_api"]: i["num_threads"] for i in threadpool_info()} == before
+
+
+def test_an_unknown_cache_prefixes_value_is_refused_before_any_cluster_starts():
+    search = GridSearchCV(Pipeline([("svm", LibSVMClassifier())]), {"svm__C": [1]})
+    with pytest.raises(ValueError, match='cache_prefixes must be True, False or "auto"'):
+        search_on_dask(search, np.zeros((4, 2)), [0, 1, 0, 1], cache_prefixes="no",
+                       scheduler="tcp://127.0.0.1:1")  # no scheduler there: never reached
