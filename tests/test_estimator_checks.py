@@ -7,7 +7,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skrs.deep import ResNet50Classifier
 from skrs.preprocessing import NDVI
-from skrs.svm import LibSVMClassifier
+from skrs.svm import KernelCache, LibSVMClassifier
 from skrs.utils import all_estimators
 
 
@@ -43,6 +43,8 @@ def _instances(deep):
                   if name not in SLOW and _is_deep(name) == deep]
     if not deep:  # also check the probability code path (predict_proba / predict_log_proba)
         estimators.append(LibSVMClassifier(probability=True, random_state=0))
+        # and fits on a precomputed kernel (the checks fit the same data more than once)
+        estimators.append(LibSVMClassifier(kernel_cache=KernelCache(name="estimator-checks")))
     return estimators
 
 

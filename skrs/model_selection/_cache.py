@@ -1,35 +1,107 @@
-"""Fitted pipeline prefixes cached on each dask worker's own disk, for one search."""
+"""What the fits of one search share on each dask worker, in its memory: fitted pipeline
+prefixes and the kernel matrices of LIBSVM's RBF fits."""
 
 import contextlib
-import os
-import shutil
-import tempfile
+import hashlib
+import inspect
+import threading
 import uuid
 
 import joblib
+import numpy as np
 from sklearn.pipeline import Pipeline
+
+from ..datasets import PixelSamples
+
+_MEMORIES = {}  # name -> _Results: the prefix caches of this process, made at first use
+_MEMORIES_LOCK = threading.Lock()
+
+
+class _Results:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.results = {}  # key -> (objects the key refers to by id, result)
+        self.nbytes = 0
+
+
+def _token(value, referred):
+    """A key for an argument of a cached step, cheaper than ``joblib.hash``: arrays by a
+    digest of their values, samples by the raster object they refer to (appended to
+    ``referred``, which the cache keeps alive so that its id is not reused) and their
+    pixels, anything else by ``joblib.hash``."""
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        data = np.ascontiguousarray(value)
+        digest = hashlib.sha1(data.data, usedforsecurity=False).hexdigest()
+        return "array", data.shape, data.dtype.str, digest
+    if isinstance(value, PixelSamples):
+        referred.append(value.raster)
+        return ("samples", id(value.raster), _token(value.coords, referred),
+                _token(value.groups, referred))
+    return joblib.hash(value)
+
+
+class _Cached:
+    """``func`` with its results kept in a :class:`ProcessLocalMemory`."""
+
+    def __init__(self, memory, func, ignore):
+        self.memory, self.func, self.ignore = memory, func, set(ignore)
+        self.signature = inspect.signature(func)
+
+    def __call__(self, *args, **kwargs):
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        referred = []
+        key = (self.func.__module__, self.func.__qualname__) + tuple(
+            (name, _token(value, referred)) for name, value in bound.arguments.items()
+            if name not in self.ignore)
+        results = self.memory._results()
+        with results.lock:
+            if key in results.results:
+                return results.results[key][1]
+        result = self.func(*args, **kwargs)
+        Xt = result[0]
+        if isinstance(Xt, np.ndarray) and Xt.dtype != object:
+            Xt = Xt.view()  # a read-only view, shared by the candidates of the fold
+            Xt.flags.writeable = False
+            result = (Xt, *result[1:])
+            with results.lock:
+                if key not in results.results and (
+                        results.nbytes + Xt.nbytes <= self.memory.max_bytes):
+                    results.results[key] = (referred, result)
+                    results.nbytes += Xt.nbytes
+        return result
 
 
 class ProcessLocalMemory:
-    """A ``joblib.Memory`` whose folder is a temporary folder of the process using it.
+    """A ``joblib.Memory``-like cache of a pipeline's fitted steps, held in the memory of
+    the process that fits them (each dask worker), for one search.
 
-    Given as ``Pipeline(memory=...)``, it caches the fitted prefix of a
-    pipeline on each dask worker's own disk (the client's path would not exist
-    on other machines).
+    Given as ``Pipeline(memory=...)``, candidates that differ only in later
+    steps reuse the fitted prefix of each fold. Unlike ``joblib.Memory`` it
+    neither hashes the raster that samples refer to (a raster object is
+    recognised as itself) nor writes to disk. A step's output is kept while
+    the outputs kept fit in ``max_bytes``; outputs other than arrays (lazy
+    windows) are not kept. Kept outputs are read-only views. It pickles by name,
+    so every copy in a process shares that process's cache.
     """
 
-    def __init__(self, name):
+    def __init__(self, name, max_bytes=2**30):
         self.name = name
+        self.max_bytes = max_bytes
 
-    @property
-    def location(self):
-        return os.path.join(tempfile.gettempdir(), f"skrs-prefix-cache-{self.name}")
+    def __reduce__(self):
+        return type(self), (self.name, self.max_bytes)
 
-    def cache(self, func, **kwargs):
-        return joblib.Memory(self.location, verbose=0).cache(func, **kwargs)
+    def _results(self):
+        with _MEMORIES_LOCK:
+            return _MEMORIES.setdefault(self.name, _Results())
+
+    def cache(self, func, ignore=None, **kwargs):
+        return _Cached(self, func, ignore or ())
 
     def clear(self):
-        shutil.rmtree(self.location, ignore_errors=True)
+        with _MEMORIES_LOCK:
+            _MEMORIES.pop(self.name, None)
 
 
 def _clear_memory(memory):
@@ -43,9 +115,9 @@ def prefix_cache(search, client):
     from ..preprocessing import WindowExtractor
 
     estimator = search.estimator
-    # Window pipelines are not cached: their steps pass lazy windows that refer to the
-    # whole raster, which joblib.Memory would hash and write to disk once per fold, while
-    # reading windows again is cheap.
+    # Window pipelines are not cached: their steps pass lazy windows, which are not kept
+    # and would be hashed with the whole raster they refer to, while reading windows
+    # again is cheap.
     if (not isinstance(estimator, Pipeline) or estimator.memory is not None
             or isinstance(estimator.steps[0][1], WindowExtractor)):
         yield
@@ -62,3 +134,43 @@ def prefix_cache(search, client):
         memory.clear()
         with contextlib.suppress(Exception):
             client.run(_clear_memory, memory)
+
+
+def _libsvm_paths(estimator, cache=None):
+    """Parameter paths (``""`` for ``estimator`` itself) of the LibSVMClassifiers in
+    ``estimator`` whose kernel cache is ``cache`` (or a copy of it: clones copy it)."""
+    from ..svm import LibSVMClassifier
+
+    found = {"": estimator, **estimator.get_params(deep=True)}
+    return [name for name, value in found.items()
+            if isinstance(value, LibSVMClassifier) and value.kernel_cache == cache]
+
+
+def _set_kernel_cache(estimator, paths, cache):
+    estimator.set_params(**{(f"{path}__" if path else "") + "kernel_cache": cache
+                            for path in paths})
+
+
+@contextlib.contextmanager
+def kernel_cache(search, client):
+    """Give the LibSVMClassifiers of ``search.estimator`` one :class:`~skrs.svm.KernelCache`
+    for the block, so that the candidates fitted on a worker share each training fold's
+    kernel distances; remove it after, and what it kept on the workers."""
+    from ..svm import KernelCache
+
+    paths = _libsvm_paths(search.estimator)
+    if not paths:
+        yield
+        return
+    cache = KernelCache()
+    _set_kernel_cache(search.estimator, paths, cache)
+    try:
+        yield
+    finally:
+        _set_kernel_cache(search.estimator, paths, None)
+        best = getattr(search, "best_estimator_", None)
+        if best is not None:
+            _set_kernel_cache(best, _libsvm_paths(best, cache), None)
+        cache.clear()
+        with contextlib.suppress(Exception):
+            client.run(_clear_memory, cache)

@@ -15,9 +15,10 @@ with joblib's own ``"dask"`` backend, through public settings only:
 * joblib's progress lines report finished fits.
 
 :func:`search_on_dask` fits a ``GridSearchCV`` / ``RandomizedSearchCV`` in
-that context and caches the fitted pipeline prefix of each fold on the
-workers (``Pipeline(memory=...)``), so candidates that differ only in later
-steps do not recompute it.
+that context and, in each worker's memory, keeps the fitted pipeline prefix
+of each fold (``Pipeline(memory=...)``) and the RBF distances of each fold
+for LIBSVM (``LibSVMClassifier(kernel_cache=...)``), so candidates that
+differ only in the classifier's parameters do not recompute them.
 """
 
 import contextlib
@@ -29,8 +30,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.model_selection import ParameterGrid, check_cv
 
-from ..datasets._raster import ArrayRaster
-from ._cache import prefix_cache
+from ._cache import kernel_cache, prefix_cache
 from ._cluster import connect, has_gpu_workers
 
 __all__ = ["on_dask", "search_on_dask", "connect"]
@@ -157,8 +157,9 @@ def n_fits(search, X, y=None, groups=None):
     return None
 
 
-def search_on_dask(search, X, y=None, *, scheduler=None, cache_prefixes="auto", progress=True,
-                   n_workers=None, threads_per_worker=1, timeout=10, **fit_params):
+def search_on_dask(search, X, y=None, *, scheduler=None, cache_prefixes=True,
+                   share_kernels=True, progress=True, n_workers=None, threads_per_worker=1,
+                   timeout=10, **fit_params):
     """Fit a scikit-learn search (or any estimator using joblib) on dask.
 
     The search's candidates and folds run as dask tasks, with ``X`` (and the
@@ -178,16 +179,21 @@ def search_on_dask(search, X, y=None, *, scheduler=None, cache_prefixes="auto", 
     scheduler : str or distributed.Client, default=None
         Scheduler address or client; None: ``DASK_SCHEDULER_ADDRESS``, else
         an in-process ``LocalCluster``.
-    cache_prefixes : bool or "auto", default="auto"
-        Give a ``Pipeline`` estimator without ``memory`` a per-worker cache
-        for the search, so the fitted steps before the last one are computed
-        once per fold rather than once per (candidate, fold). Removed after.
-        Not for pipelines that start with ``WindowExtractor``: their lazy
-        windows refer to the whole raster, which the cache would hash and
-        store once per fold. "auto" caches unless ``X`` is samples of an
-        in-memory raster: the cache would hash that raster at every fit,
-        which costs more than reading the samples again (the lecture's
-        Salinas-A search on 2 workers: 5.7 s cached, 5.3 s not).
+    cache_prefixes : bool, default=True
+        Give a ``Pipeline`` estimator without ``memory`` a cache in each
+        worker's memory for the search, so the fitted steps before the last
+        one are computed once per fold and worker rather than once per
+        (candidate, fold); it recognises the raster that samples refer to
+        as the same object instead of hashing it (see
+        ``ProcessLocalMemory`` in ``skrs.model_selection._cache``). Removed
+        after. Not for pipelines that start with ``WindowExtractor``, whose
+        lazy windows are cheap to read again.
+    share_kernels : bool, default=True
+        Give the search's :class:`~skrs.svm.LibSVMClassifier` steps that have
+        no ``kernel_cache`` a :class:`~skrs.svm.KernelCache` for the search:
+        the RBF candidates fitted on a worker share each training fold's
+        squared distances, computed once with BLAS, and LIBSVM trains on the
+        precomputed kernel, to the same models. Removed after.
     progress : bool, default=True
         Print the number of fits to run, then joblib's progress lines.
     n_workers, threads_per_worker, timeout
@@ -220,14 +226,13 @@ def search_on_dask(search, X, y=None, *, scheduler=None, cache_prefixes="auto", 
               " fits on dask", flush=True)
     gpu = needs_accelerator(search.estimator, getattr(search, "param_grid", None),
                             getattr(search, "param_distributions", None))
-    if cache_prefixes not in (True, False, "auto"):
-        raise ValueError(f'cache_prefixes must be True, False or "auto", got {cache_prefixes!r}')
+    if not isinstance(cache_prefixes, (bool, np.bool_)):
+        raise ValueError(f"cache_prefixes must be True or False, got {cache_prefixes!r}")
     n_jobs = search.n_jobs
     with on_dask(scheduler, data=[X, y], gpu=gpu, progress=progress, n_workers=n_workers,
                  threads_per_worker=threads_per_worker, timeout=timeout) as client:
-        if cache_prefixes == "auto":
-            cache_prefixes = not isinstance(getattr(X, "raster", None), ArrayRaster)
-        with prefix_cache(search, client) if cache_prefixes else contextlib.nullcontext():
+        with (prefix_cache(search, client) if cache_prefixes else contextlib.nullcontext(),
+              kernel_cache(search, client) if share_kernels else contextlib.nullcontext()):
             search.set_params(n_jobs=-1)
             try:
                 search.fit(X, y, **fit_params)

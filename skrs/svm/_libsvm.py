@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..utils import atomic_write
 from ..utils._threads import worker_thread_limits
 from ._expansion import KernelExpansion
+from ._kernel_cache import KernelCache
 from ._model_text import check_model_text
 from ._pairs import addresses, train_one_vs_one, training_threads
 from ._platt import pairwise_sigmoids
@@ -177,6 +178,11 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         ``probability=True`` fits its sigmoids on (LIBSVM's procedure, run
         with this generator instead of the C library's global ``rand()``), so
         that probability models are reproducible.
+    kernel_cache : KernelCache, default=None
+        Squared distances of training sets shared with the other RBF fits
+        of the cache (the candidates of a grid search): a fit on training
+        data the cache keeps hands LIBSVM the precomputed kernel matrix, and
+        the model is the same (see :class:`KernelCache`).
 
     Attributes
     ----------
@@ -215,11 +221,12 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "decision_function_shape": [StrOptions({"ovr", "ovo"})],
         "random_state": ["random_state"],
+        "kernel_cache": [KernelCache, None],
     }
 
     def __init__(self, C=1.0, kernel="rbf", degree=3, gamma="scale", coef0=0.0, tol=1e-3,
                  cache_size=200, shrinking=True, probability=False, class_weight=None,
-                 decision_function_shape="ovr", random_state=None):
+                 decision_function_shape="ovr", random_state=None, kernel_cache=None):
         self.C = C
         self.kernel = kernel
         self.degree = degree
@@ -232,6 +239,7 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.decision_function_shape = decision_function_shape
         self.random_state = random_state
+        self.kernel_cache = kernel_cache
 
     def _gamma_value(self, X):
         if self.gamma == "auto":
@@ -283,23 +291,40 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         # LIBSVM orders classes by first appearance and breaks vote ties in
         # that order: present rows sorted by class so the model does not
         # depend on the order of the training rows.
-        order = np.argsort(y_index, kind="stable")
-        problem = _problem(X[order], labels[y_index[order]])
-        error = _lib.svm_check_parameter(problem, param)
-        if error:
-            raise ValueError(f"LIBSVM refused the parameters: {error.decode()}")
+        # In a -1/+1 problem LIBSVM makes +1 its first class whatever comes first.
+        first = np.array([1, 0]) if labels.tolist() == [-1, 1] else np.arange(len(labels))
+        rank = np.argsort(first)[y_index]  # of each row's class in LIBSVM's order
+        order = np.argsort(rank, kind="stable")
+        y_libsvm = labels[y_index[order]]
         _silence()
         with worker_thread_limits():
+            distances = None
+            if self.kernel_cache is not None and self.kernel == "rbf" and not sp.issparse(X):
+                distances = self.kernel_cache.squared_distances(X)
+            if distances is None:
+                problem = _problem(X[order], y_libsvm)
+            else:  # the kernel matrix; the model's support vectors get their features after
+                problem = self.kernel_cache.kernel_problem(distances, self.gamma_, order,
+                                                           y_libsvm)
+            error = _lib.svm_check_parameter(problem, param)
+            if error:
+                raise ValueError(f"LIBSVM refused the parameters: {error.decode()}")
             n_threads = training_threads()
-            if len(self.classes_) > 2 and n_threads > 1:
-                # the threads share the kernel cache: each pair's solution does not
-                # depend on its size
-                options = " ".join(unweighted + [f"-m {float(self.cache_size) / n_threads!r}"])
-                model = train_one_vs_one(problem, param, options, labels, y_index[order],
-                                         weights.astype(float), n_threads)
+            # the threads share the kernel cache: each pair's solution does not depend on its size
+            cache = f"-m {float(self.cache_size) / n_threads!r}"
+            if distances is not None:
+                options = " ".join([option if not option.startswith("-t ") else "-t 4"
+                                    for option in unweighted] + [cache])
+                model = train_one_vs_one(problem, param, options, labels[first], rank[order],
+                                         weights[first], n_threads,
+                                         support_problem=lambda rows: _problem(X[order[rows]]))
+            elif len(self.classes_) > 2 and n_threads > 1:
+                model = train_one_vs_one(problem, param, " ".join(unweighted + [cache]),
+                                         labels[first], rank[order], weights[first], n_threads)
             else:
                 model = _svm.toPyModel(_lib.svm_train(problem, param))
-        model.x_space = problem.x_space  # the model's support vectors point into it
+            if distances is None:
+                model.x_space = problem.x_space  # the model's support vectors point into it
         rows = order[np.asarray(model.get_sv_indices(), dtype=np.intp) - 1]  # model order
         self.support_ = np.sort(rows)
         support_vectors = X[rows].toarray() if sp.issparse(X) else X[rows]

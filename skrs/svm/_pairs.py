@@ -69,7 +69,8 @@ def _train_pair(problem, rows, positive, param):
     return coef, model.rho[0]
 
 
-def train_one_vs_one(problem, param, options, labels, class_of_row, weights, n_threads):
+def train_one_vs_one(problem, param, options, labels, class_of_row, weights, n_threads,
+                     support_problem=None):
     """LIBSVM's multi-class model of ``problem``, its rows sorted by class.
 
     Parameters
@@ -79,13 +80,18 @@ def train_one_vs_one(problem, param, options, labels, class_of_row, weights, n_t
     param : svm_parameter
         The multi-class parameters (kept in the model).
     options : str
-        The same options as a LIBSVM option string, without class weights; its
-        kernel cache (``-m``) is each thread's share.
+        The options the pairs train with, as a LIBSVM option string, without
+        class weights; its kernel cache (``-m``) is each thread's share.
     labels : array of int, one per class
     class_of_row : array of int, sorted
     weights : array of float, one per class
         Class weights (``C`` is multiplied by them).
     n_threads : int
+    support_problem : callable, default=None
+        Given the positions of the support vectors among the rows, an
+        ``svm_problem`` of those rows that the model's support vectors point
+        into (their features, where ``problem`` is their precomputed
+        kernel). None: the rows of ``problem``.
 
     Returns
     -------
@@ -108,10 +114,10 @@ def train_one_vs_one(problem, param, options, labels, class_of_row, weights, n_t
 
     with ThreadPoolExecutor(n_threads, initializer=_one_openmp_thread) as pool:
         solutions = list(pool.map(train, pairs))
-    return _assemble(problem, param, labels, start, pairs, solutions)
+    return _assemble(problem, param, labels, start, pairs, solutions, support_problem)
 
 
-def _assemble(problem, param, labels, start, pairs, solutions):
+def _assemble(problem, param, labels, start, pairs, solutions, support_problem=None):
     """The model ``svm_train`` builds from the binary solutions (svm.cpp, ``svm_train``):
     support vectors are the rows with a nonzero coefficient in any pair, by class; the
     coefficients of pair (i, j) go to row j - 1 for class i's vectors, row i for j's."""
@@ -145,7 +151,12 @@ def _assemble(problem, param, labels, start, pairs, solutions):
     }
     keep["sv_coef"] = (ctypes.POINTER(ctypes.c_double) * (k - 1))(*keep["coef"])
     if len(support):
-        addresses(keep["SV"], len(support))[:] = addresses(problem.x, n)[support]
+        if support_problem is None:
+            rows = addresses(problem.x, n)[support]
+        else:
+            keep["support_problem"] = support_problem(support)
+            rows = addresses(keep["support_problem"].x, len(support))
+        addresses(keep["SV"], len(support))[:] = rows
     model.SV, model.sv_coef, model.rho = keep["SV"], keep["sv_coef"], keep["rho"]
     model.label, model.nSV, model.sv_indices = keep["label"], keep["nSV"], keep["sv_indices"]
     model.free_sv = 0

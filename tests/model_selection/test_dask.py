@@ -63,6 +63,8 @@ def test_search_on_local_cluster_equals_serial_search(scene, local_client, capsy
     # the temporary settings are undone
     assert search.n_jobs is None
     assert search.estimator.memory is None and search.best_estimator_.memory is None
+    assert search.estimator.get_params()["svm__kernel_cache"] is None
+    assert search.best_estimator_.get_params()["svm__kernel_cache"] is None
     out, err = capsys.readouterr()
     assert "GridSearchCV: 20 fits on dask" in out
     assert "Done" in err and "tasks" in err  # joblib's progress lines
@@ -132,6 +134,42 @@ class CountFits(TransformerMixin, BaseEstimator):
         return X
 
 
+def _kernel_bytes(estimator, X, y):
+    """A "score": the bytes the worker's kernel cache holds after the fit."""
+    cache = estimator.get_params()["svm__kernel_cache"]
+    return float(cache.nbytes) if cache is not None else -1.0
+
+
+def test_candidates_share_each_folds_kernel_on_the_workers(scene, local_client):
+    X, y = scene.labelled_pixels()
+    scores = {"accuracy": "accuracy", "kernel_bytes": _kernel_bytes}
+
+    def search():
+        grid = svm_grid(cv=3, C=(1, 10, 100))
+        return grid.set_params(scoring=scores, refit="accuracy")
+
+    shared = search_on_dask(search(), X, y, scheduler=local_client, progress=False)
+    alone = search_on_dask(search(), X, y, scheduler=local_client, progress=False,
+                           share_kernels=False)
+    n_train = len(y) * 2 // 3 - 1  # the smallest training fold
+    for fold in range(3):
+        kept = shared.cv_results_[f"split{fold}_test_kernel_bytes"]
+        assert kept.max() >= 8 * n_train ** 2  # later candidates found the fold's distances
+        assert np.all(alone.cv_results_[f"split{fold}_test_kernel_bytes"] == -1)
+        np.testing.assert_array_equal(shared.cv_results_[f"split{fold}_test_accuracy"],
+                                      alone.cv_results_[f"split{fold}_test_accuracy"])
+    assert shared.estimator.get_params()["svm__kernel_cache"] is None
+    # what the cache kept is gone from the workers
+    workers = local_client.scheduler_info()["workers"]
+    assert local_client.run(_cache_names) == {worker: [] for worker in workers}
+
+
+def _cache_names():
+    from skrs.svm import _kernel_cache
+
+    return list(_kernel_cache._STORES)
+
+
 def test_pipeline_prefix_is_fitted_once_per_fold_not_per_candidate(scene, local_client,
                                                                    tmp_path):
     X, y = scene.labelled_pixels()
@@ -143,7 +181,7 @@ def test_pipeline_prefix_is_fitted_once_per_fold_not_per_candidate(scene, local_
     search_on_dask(GridSearchCV(pipe, grid, cv=cv), X, y, scheduler=local_client,
                    progress=False, cache_prefixes=True)
     # 6 candidates x 3 folds share 3 fold prefixes: each worker process fits each fold's
-    # prefix at most once (the cache is on the worker's own disk), plus the refit
+    # prefix at most once (the cache is in the worker's memory), plus the refit
     fits = log.read_text().split()
     assert len(fits) == len(set(fits)), fits
     assert len({fit.split(":")[1] for fit in fits}) == 3 + 1
@@ -152,10 +190,10 @@ def test_pipeline_prefix_is_fitted_once_per_fold_not_per_candidate(scene, local_
     search_on_dask(GridSearchCV(pipe, grid, cv=cv), X, y, scheduler=local_client,
                    progress=False, cache_prefixes=False)
     assert len(log.read_text().split()) == 6 * 3 + 1
-    log.unlink()  # "auto": samples of an in-memory scene are read again, not cached
+    log.unlink()  # the default caches
     search_on_dask(GridSearchCV(pipe, grid, cv=cv), X, y, scheduler=local_client,
                    progress=False)
-    assert len(log.read_text().split()) == 6 * 3 + 1
+    assert len(log.read_text().split()) <= 3 * len(local_client.scheduler_info()["workers"]) + 1
 
 
 @pytest.mark.slow
@@ -374,6 +412,6 @@ def test_native_pools_use_one_thread_per_worker_task(local_client):
 
 def test_an_unknown_cache_prefixes_value_is_refused_before_any_cluster_starts():
     search = GridSearchCV(Pipeline([("svm", LibSVMClassifier())]), {"svm__C": [1]})
-    with pytest.raises(ValueError, match='cache_prefixes must be True, False or "auto"'):
+    with pytest.raises(ValueError, match="cache_prefixes must be True or False, got 'no'"):
         search_on_dask(search, np.zeros((4, 2)), [0, 1, 0, 1], cache_prefixes="no",
                        scheduler="tcp://127.0.0.1:1")  # no scheduler there: never reached

@@ -1,0 +1,211 @@
+"""RBF kernel matrices shared between LIBSVM fits of the same training data.
+
+A grid search fits every (gamma, C) candidate on the same training folds. For
+LIBSVM most of a fit is evaluating kernel entries one at a time over its
+sparse nodes; here the squared distances of a fold are computed once with
+BLAS and kept, and each fit hands LIBSVM its kernel matrix as a precomputed
+kernel (``-t 4``): a fit is then one pass of ``exp`` and the solver's own
+iterations. The model is the one LIBSVM's RBF training writes, support vectors
+and all: the solver sees the same kernel values (the distances are summed as
+LIBSVM sums them up to BLAS's rounding, the diagonal exactly; LIBSVM stores
+the entries as floats, which hides the difference), so it takes the same steps
+(tests compare the models).
+"""
+
+import ctypes
+import hashlib
+import threading
+import uuid
+from numbers import Integral
+
+import numpy as np
+from libsvm import svm as _svm
+
+from ._pairs import addresses
+
+_STORES = {}  # name -> _Store: the kernel caches of this process, made at first use
+_STORES_LOCK = threading.Lock()
+
+
+class _Store:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.seen = set()  # training sets fitted once
+        self.distances = {}  # key -> squared distances
+        self.nbytes = 0
+        self.nodes = threading.local()  # each thread's node array, reused from fit to fit
+
+
+def _key(X):
+    return X.shape, hashlib.sha1(X.data, usedforsecurity=False).digest()
+
+
+def squared_distances(X):
+    """Squared Euclidean distances between the rows of ``X``, as LIBSVM's RBF kernel
+    forms them: ``(|x_i|^2 + |x_j|^2) - 2 x_i.x_j``, the squared norms summed feature
+    by feature in order as LIBSVM sums them, the diagonal exactly 0. Formed in the
+    Gram matrix's own memory, a few blocks of rows at a time."""
+    squares = np.zeros(X.shape[0])
+    for column in np.ascontiguousarray(X.T):  # contiguous columns: one pass over X each
+        squares += column * column
+    distances = X @ X.T
+    block = max(1, 2**21 // max(len(squares), 1))
+    norms = np.empty((min(block, len(squares)), len(squares)))
+    for start in range(0, len(squares), block):
+        rows = distances[start:start + block]
+        rows *= -2.0  # exact, and a + (-b) is a - b
+        rows += np.add.outer(squares[start:start + block], squares, out=norms[:len(rows)])
+    np.fill_diagonal(distances, 0.0)
+    return distances
+
+
+class KernelCache:
+    """Squared distances of training sets, kept in this process and shared by the
+    RBF fits of :class:`LibSVMClassifier` that use the same cache.
+
+    Give it as ``LibSVMClassifier(kernel_cache=...)``; a grid search whose
+    candidates share the training folds then computes each fold's distances
+    once with BLAS (:func:`skrs.model_selection.search_on_dask` does this for
+    its searches). The distances of a training set are computed at its second
+    fit and kept while they fit in ``max_bytes`` (8 bytes per pair of training
+    rows), first come first kept; a first fit, and a fit whose distances
+    alone exceed ``max_bytes``, train as without the cache. The fitted models
+    are the same either way. Each thread that fits also keeps
+    the kernel matrix it hands LIBSVM (16 bytes per pair of rows) for its
+    next fit.
+
+    The cache pickles by name: copies of a classifier (clones, the tasks of
+    a search on dask) share the cache of the process they run in, and hold
+    no data of their own.
+
+    Parameters
+    ----------
+    max_bytes : int, default=2**30
+        Memory the kept distance matrices may take in each process.
+    name : str, default=None
+        Caches of the same name in one process are one cache; None draws a
+        new name.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skrs.svm import KernelCache, LibSVMClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> with KernelCache() as cache:  # cleared at the end of the block
+    ...     search = GridSearchCV(LibSVMClassifier(kernel_cache=cache),
+    ...                           {"gamma": [0.1, 1.0], "C": [1, 10]}, cv=3).fit(X, y)
+    >>> round(float(search.best_score_), 2)
+    0.97
+    """
+
+    def __init__(self, max_bytes=2**30, name=None):
+        if not isinstance(max_bytes, Integral) or max_bytes < 0:
+            raise ValueError(f"max_bytes must be a non-negative integer, got {max_bytes!r}")
+        self.max_bytes = int(max_bytes)
+        self.name = uuid.uuid4().hex if name is None else str(name)
+
+    def __reduce__(self):
+        return type(self), (self.max_bytes, self.name)
+
+    def __repr__(self):
+        return f"KernelCache(max_bytes={self.max_bytes}, name={self.name!r})"
+
+    def __eq__(self, other):
+        return (isinstance(other, KernelCache) and other.name == self.name
+                and other.max_bytes == self.max_bytes)
+
+    def __hash__(self):
+        return hash((self.name, self.max_bytes))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.clear()
+
+    def _store(self):
+        with _STORES_LOCK:
+            return _STORES.setdefault(self.name, _Store())
+
+    @property
+    def nbytes(self):
+        """Bytes of distance matrices kept in this process."""
+        store = _STORES.get(self.name)
+        return 0 if store is None else store.nbytes
+
+    def squared_distances(self, X):
+        """The squared distances of the rows of ``X`` (float64, C-ordered) when ``X`` is
+        fitted a second time or more, kept while they fit in ``max_bytes``; else None.
+
+        A first fit trains as without the cache: a one-off fit (a search's refit)
+        would pay for the distances and not use them again.
+        """
+        if 8 * X.shape[0] ** 2 > self.max_bytes:
+            return None
+        store, key = self._store(), _key(X)
+        with store.lock:
+            if key in store.distances:
+                return store.distances[key]
+            if key not in store.seen:
+                store.seen.add(key)
+                return None
+        distances = squared_distances(X)
+        with store.lock:
+            if key not in store.distances and store.nbytes + distances.nbytes <= self.max_bytes:
+                store.distances[key] = distances
+                store.nbytes += distances.nbytes
+        return distances
+
+    def kernel_problem(self, distances, gamma, order, y):
+        """LIBSVM's precomputed-kernel problem of ``exp(-gamma * distances)`` (see
+        :func:`rbf_kernel_problem`), in a node array the calling thread reuses."""
+        n = distances.shape[0]
+        kept = self._store().nodes
+        if getattr(kept, "array", None) is None or kept.array.shape != (n, n + 2):
+            kept.array = None
+            kept.array = np.empty((n, n + 2), dtype=_svm.svm_node)
+        return rbf_kernel_problem(distances, gamma, order, y, kept.array)
+
+    def clear(self):
+        """Drop what this process keeps for the cache."""
+        with _STORES_LOCK:
+            _STORES.pop(self.name, None)
+
+
+def rbf_kernel_problem(distances, gamma, order, y, nodes=None):
+    """A LIBSVM precomputed-kernel problem (``-t 4``) of the RBF kernel
+    ``exp(-gamma * distances)``, its rows in ``order`` and labelled ``y``.
+
+    Row ``r`` of the node array (``nodes`` if given, of shape (n, n + 2)) holds
+    ``r + 1`` (LIBSVM's sample serial number) and then the kernel values of
+    row ``r`` against every row; the problem's rows point into it in
+    ``order``. LIBSVM reads only the serial numbers and values of a
+    precomputed kernel. The kernel is formed a block of rows at a time, then
+    written to the nodes: few blocks, as each numpy call releases the GIL
+    and may have to wait for it (the in-process dask scheduler's thread
+    holds it up to 5 ms at a time).
+    """
+    n = distances.shape[0]
+    block = max(1, 2**21 // max(n, 1))  # 16 MB of kernel values
+    if nodes is None:
+        nodes = np.empty((n, n + 2), dtype=_svm.svm_node)
+    nodes["index"][:, 0] = 0
+    nodes["value"][:, 0] = np.arange(1, n + 1)
+    nodes["index"][:, -1] = -1
+    values, rows = nodes["value"], np.empty((min(block, n), n))
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        kernel = rows[:stop - start]
+        np.multiply(distances[start:stop], -gamma, out=kernel)
+        np.exp(kernel, out=kernel)
+        values[start:stop, 1:-1] = kernel
+    problem = _svm.svm_problem.__new__(_svm.svm_problem)
+    problem.l, problem.n = n, n
+    problem.x_space = nodes  # alive as long as the problem
+    problem.y = (ctypes.c_double * n)()
+    np.ctypeslib.as_array(problem.y, (n,))[:] = y
+    problem.x = (ctypes.POINTER(_svm.svm_node) * n)()
+    if n:
+        addresses(problem.x, n)[:] = nodes.ctypes.data + np.asarray(order) * nodes.strides[0]
+    return problem

@@ -1,0 +1,131 @@
+"""The in-memory caches a search on dask gives each worker, used here in one process."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skrs.datasets import PixelSamples, make_synthetic_scene
+from skrs.model_selection._cache import ProcessLocalMemory, kernel_cache, prefix_cache
+from skrs.preprocessing import BandNormalizer, PixelSpectra
+from skrs.svm import KernelCache, LibSVMClassifier
+
+
+class FakeClient:
+    def __init__(self):
+        self.calls = []
+
+    def run(self, func, *args):
+        self.calls.append(func(*args))
+
+
+@pytest.fixture
+def samples():
+    scene = make_synthetic_scene(30, 30, 8, 3, random_state=0)
+    return scene.labelled_pixels()
+
+
+def _search():
+    pipe = Pipeline([("spectra", PixelSpectra()), ("scale", BandNormalizer()),
+                     ("svm", LibSVMClassifier())])
+    return GridSearchCV(pipe, {"svm__C": [1, 10], "svm__gamma": [0.1, 1.0]},
+                        cv=StratifiedKFold(3, shuffle=True, random_state=0))
+
+
+def test_prefixes_are_fitted_once_per_fold_without_hashing_the_raster(samples, monkeypatch):
+    X, y = samples
+    fitted = []
+    real_fit = PixelSpectra.fit
+
+    def counting_fit(self, X, y=None):
+        fitted.append(len(X))
+        return real_fit(self, X, y)
+
+    def refuse_rasters(value, *args, **kwargs):
+        assert not hasattr(value, "cube"), "the raster was hashed"
+        return real_hash(value, *args, **kwargs)
+
+    real_hash = joblib.hash
+    monkeypatch.setattr(PixelSpectra, "fit", counting_fit)
+    monkeypatch.setattr(joblib, "hash", refuse_rasters)
+    search, client = _search(), FakeClient()
+    with prefix_cache(search, client):
+        memory = search.estimator.memory
+        assert isinstance(memory, ProcessLocalMemory)
+        search.fit(X, y)
+        assert memory._results().nbytes > 0
+    assert len(fitted) == 3 + 1  # once per fold, and the refit on all samples
+    assert search.estimator.memory is None and search.best_estimator_.memory is None
+    assert len(client.calls) == 1 and memory._results().nbytes == 0  # cleared everywhere
+    plain = _search().fit(X, y)
+    for key in plain.cv_results_:
+        if "test_score" in key:
+            np.testing.assert_array_equal(search.cv_results_[key], plain.cv_results_[key])
+
+
+def test_kept_outputs_are_read_only_views_and_the_input_stays_writable():
+    X = np.arange(12.0).reshape(6, 2)
+    memory = ProcessLocalMemory("read-only-test")
+    pipe = Pipeline([("same", FunctionTransformer()), ("svm", LibSVMClassifier())],
+                    memory=memory)
+    try:
+        pipe.fit(X, [0, 1] * 3)
+        assert X.flags.writeable
+        (Xt, _), = [result for _, result in memory._results().results.values()]
+        assert not Xt.flags.writeable and np.shares_memory(Xt, X)
+    finally:
+        memory.clear()
+
+
+def test_outputs_beyond_the_budget_are_not_kept(samples):
+    X, y = samples
+    memory = ProcessLocalMemory("budget-test", max_bytes=0)
+    try:
+        Pipeline([("spectra", PixelSpectra()), ("svm", LibSVMClassifier())],
+                 memory=memory).fit(X, y)
+        assert memory._results().results == {}
+    finally:
+        memory.clear()
+
+
+def test_samples_of_another_raster_object_are_another_key(samples):
+    X, y = samples
+    memory = ProcessLocalMemory("raster-identity-test")
+    copy = PixelSamples(pickle.loads(pickle.dumps(X.raster)), X.coords)
+    try:
+        for data in (X, X[np.arange(len(y))], copy):
+            Pipeline([("spectra", PixelSpectra()), ("svm", LibSVMClassifier())],
+                     memory=memory).fit(data, y)
+        assert len(memory._results().results) == 2
+    finally:
+        memory.clear()
+
+
+def test_the_memory_travels_by_name():
+    memory = ProcessLocalMemory("name-test", max_bytes=10)
+    copy = pickle.loads(pickle.dumps(memory))
+    assert (copy.name, copy.max_bytes) == ("name-test", 10)
+    assert copy._results() is memory._results()
+    memory.clear()
+
+
+def test_kernel_cache_is_given_to_every_libsvm_step_and_taken_back(samples):
+    X, y = samples
+    search, client = _search(), FakeClient()
+    with kernel_cache(search, client):
+        cache = search.estimator.get_params()["svm__kernel_cache"]
+        assert isinstance(cache, KernelCache)
+        search.fit(X, y)
+        assert cache.nbytes > 0
+    assert search.estimator.get_params()["svm__kernel_cache"] is None
+    assert search.best_estimator_.get_params()["svm__kernel_cache"] is None
+    assert cache.nbytes == 0 and len(client.calls) == 1
+    own = KernelCache()  # a cache the user gave is left alone
+    search.estimator.set_params(svm__kernel_cache=own)
+    with kernel_cache(search, client):
+        assert search.estimator.get_params()["svm__kernel_cache"] is own
+    assert search.estimator.get_params()["svm__kernel_cache"] is own
