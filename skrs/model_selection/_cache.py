@@ -151,18 +151,29 @@ def _set_kernel_cache(estimator, paths, cache):
                             for path in paths})
 
 
+def _kernel_budget(client, default=2**30):
+    """A quarter of the smallest worker memory limit, if the workers have limits."""
+    with contextlib.suppress(Exception):
+        limits = [worker.get("memory_limit") or 0
+                  for worker in client.scheduler_info(n_workers=-1)["workers"].values()]
+        if limits and min(limits) > 0:
+            return int(min(limits) // 4)
+    return default
+
+
 @contextlib.contextmanager
 def kernel_cache(search, client):
     """Give the LibSVMClassifiers of ``search.estimator`` one :class:`~skrs.svm.KernelCache`
     for the block, so that the candidates fitted on a worker share each training fold's
-    kernel distances; remove it after, and what it kept on the workers."""
+    kernel distances, in a quarter of the worker's memory limit (1 GiB where workers have
+    none); remove it after, and what it kept on the workers."""
     from ..svm import KernelCache
 
     paths = _libsvm_paths(search.estimator)
     if not paths:
         yield
         return
-    cache = KernelCache()
+    cache = KernelCache(max_bytes=_kernel_budget(client))
     _set_kernel_cache(search.estimator, paths, cache)
     try:
         yield

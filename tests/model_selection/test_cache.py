@@ -129,3 +129,19 @@ def test_kernel_cache_is_given_to_every_libsvm_step_and_taken_back(samples):
     with kernel_cache(search, client):
         assert search.estimator.get_params()["svm__kernel_cache"] is own
     assert search.estimator.get_params()["svm__kernel_cache"] is own
+
+
+def test_the_kernel_budget_is_a_quarter_of_the_smallest_worker_memory():
+    from skrs.model_selection._cache import _kernel_budget
+
+    class Client:
+        def __init__(self, limits):
+            self.limits = limits
+
+        def scheduler_info(self, n_workers=5):
+            assert n_workers == -1  # every worker, not the first few
+            return {"workers": {str(i): {"memory_limit": m} for i, m in enumerate(self.limits)}}
+
+    assert _kernel_budget(Client([8 * 2**30, 4 * 2**30])) == 2**30
+    assert _kernel_budget(Client([0])) == 2**30  # no limit: 1 GiB
+    assert _kernel_budget(FakeClient()) == 2**30
