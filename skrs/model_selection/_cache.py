@@ -174,6 +174,7 @@ def kernel_cache(search, client):
         yield
         return
     cache = KernelCache(max_bytes=_kernel_budget(client))
+    cache._store().enabled = False  # here the refit is a one-off fit: no distances to share
     _set_kernel_cache(search.estimator, paths, cache)
     try:
         yield

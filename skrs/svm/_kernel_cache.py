@@ -30,7 +30,7 @@ _STORES_LOCK = threading.Lock()
 class _Store:
     def __init__(self):
         self.lock = threading.Lock()
-        self.seen = set()  # training sets fitted once
+        self.enabled = True  # False: fits in this process train as without the cache
         self.distances = {}  # key -> squared distances
         self.nbytes = 0
         self.nodes = threading.local()  # each thread's node array, reused from fit to fit
@@ -66,13 +66,12 @@ class KernelCache:
     Give it as ``LibSVMClassifier(kernel_cache=...)``; a grid search whose
     candidates share the training folds then computes each fold's distances
     once with BLAS (:func:`skrs.model_selection.search_on_dask` does this for
-    its searches). The distances of a training set are computed at its second
+    its searches). The distances of a training set are computed at its first
     fit and kept while they fit in ``max_bytes`` (8 bytes per pair of training
-    rows), first come first kept; a first fit, and a fit whose distances
-    alone exceed ``max_bytes``, train as without the cache. The fitted models
-    are the same either way. Each thread that fits also keeps
-    the kernel matrix it hands LIBSVM (16 bytes per pair of rows) for its
-    next fit.
+    rows), first come first kept; the fits of other training sets train as
+    without the cache. The fitted models are the same either way. Each thread
+    that fits also keeps the kernel matrix it hands LIBSVM (16 bytes per pair
+    of rows) for its next fit.
 
     The cache pickles by name: copies of a classifier (clones, the tasks of
     a search on dask) share the cache of the process they run in, and hold
@@ -135,24 +134,22 @@ class KernelCache:
         return 0 if store is None else store.nbytes
 
     def squared_distances(self, X):
-        """The squared distances of the rows of ``X`` (float64, C-ordered) when ``X`` is
-        fitted a second time or more, kept while they fit in ``max_bytes``; else None.
-
-        A first fit trains as without the cache: a one-off fit (a search's refit)
-        would pay for the distances and not use them again.
-        """
-        if 8 * X.shape[0] ** 2 > self.max_bytes:
-            return None
+        """The squared distances of the rows of ``X`` (float64, C-ordered), computed at
+        the first fit on ``X`` and kept; None if they do not fit in what is left of
+        ``max_bytes`` (the fit then trains as without the cache)."""
         store, key = self._store(), _key(X)
         with store.lock:
+            if not store.enabled:
+                return None
             if key in store.distances:
                 return store.distances[key]
-            if key not in store.seen:
-                store.seen.add(key)
+            if store.nbytes + 8 * X.shape[0] ** 2 > self.max_bytes:
                 return None
         distances = squared_distances(X)
         with store.lock:
-            if key not in store.distances and store.nbytes + distances.nbytes <= self.max_bytes:
+            if key in store.distances:  # another thread was first
+                return store.distances[key]
+            if store.nbytes + distances.nbytes <= self.max_bytes:
                 store.distances[key] = distances
                 store.nbytes += distances.nbytes
         return distances

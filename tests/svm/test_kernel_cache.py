@@ -48,10 +48,10 @@ def test_fits_on_the_cached_kernel_give_libsvms_own_rbf_model(monkeypatch, param
     X, y = _data(n_classes)
     own = LibSVMClassifier(**params).fit(X, y)
     with KernelCache() as cache:
-        LibSVMClassifier(**params, kernel_cache=cache).fit(X, y)  # a first fit: direct
-        assert cache.nbytes == 0
         ours = LibSVMClassifier(**params, kernel_cache=cache).fit(X, y)
-        assert cache.nbytes == 8 * len(X) ** 2  # the second fit used the kernel
+        assert cache.nbytes == 8 * len(X) ** 2  # the fit used the kernel
+        again = LibSVMClassifier(**params, kernel_cache=cache).fit(X, y)
+    _same_model(again, own, X)
     _same_model(ours, own, X)
 
 
@@ -76,23 +76,35 @@ def test_a_cached_grid_search_has_the_same_results_on_real_spectra(salinas_a):
 def test_other_kernels_sparse_data_and_oversized_sets_train_as_without_the_cache():
     X, y = _data(3)
     with KernelCache(max_bytes=8 * len(X) ** 2 - 1) as small, KernelCache() as cache:
-        for _ in range(2):
+        for _ in range(2):  # a second fit of the same data as well
             LibSVMClassifier(kernel_cache=small).fit(X, y)
             LibSVMClassifier(kernel="linear", kernel_cache=cache).fit(X, y)
             LibSVMClassifier(kernel_cache=cache).fit(sp.csr_matrix(X), y)
         assert small.nbytes == 0 and cache.nbytes == 0
 
 
-def test_distances_that_do_not_fit_are_used_once_and_dropped():
+def test_training_sets_beyond_the_budget_train_as_without_the_cache(monkeypatch):
+    import skrs.svm._kernel_cache as kernel_cache_module
+
     X, y = _data(3)
     X2 = X[:200]
+    computed = []
+    monkeypatch.setattr(kernel_cache_module, "squared_distances",
+                        lambda X: computed.append(len(X)) or squared_distances(X))
     with KernelCache(max_bytes=8 * len(X) ** 2) as cache:
         for data, labels in [(X, y), (X2, y[:200])] * 2:
             LibSVMClassifier(kernel_cache=cache).fit(data, labels)
-        assert cache.nbytes == 8 * len(X) ** 2  # first come, first kept
-        own = LibSVMClassifier().fit(X2, y[:200])
-        _same_model(LibSVMClassifier(kernel_cache=cache).fit(X2, y[:200]), own, X2)
-        assert cache.nbytes == 8 * len(X) ** 2
+        assert cache.nbytes == 8 * len(X) ** 2 and computed == [len(X)]  # first come, first kept
+        _same_model(LibSVMClassifier(kernel_cache=cache).fit(X2, y[:200]),
+                    LibSVMClassifier().fit(X2, y[:200]), X2)
+
+
+def test_a_cache_switched_off_in_this_process_is_not_used():
+    X, y = _data(3)
+    with KernelCache() as cache:
+        cache._store().enabled = False  # as search_on_dask does for its refit
+        LibSVMClassifier(kernel_cache=cache).fit(X, y)
+        assert cache.nbytes == 0
 
 
 def test_the_cache_travels_by_name_and_holds_no_data():
