@@ -2,6 +2,7 @@
 pipeline in skops format (only skrs and scikit-learn types are accepted), the Keras models of
 its deep steps in Keras's own format (loaded in safe mode) and JSON metadata."""
 
+import copy
 import json
 import os
 import tempfile
@@ -42,6 +43,16 @@ def _is_skrs_estimator(type_name):
     return isinstance(obj, type) and issubclass(obj, BaseEstimator)
 
 
+def _without_kernel_cache(step):
+    """``step``, or a shallow copy of it without its ``kernel_cache`` (a cache of this
+    process's fits, not part of the fitted model)."""
+    if getattr(step, "kernel_cache", None) is None:
+        return step
+    step = copy.copy(step)
+    step.kernel_cache = None
+    return step
+
+
 def save_model(path, model, **metadata):
     """Save a fitted pipeline (or estimator) to a model file, atomically.
 
@@ -76,7 +87,9 @@ def save_model(path, model, **metadata):
     sio = _skops()
     deep = {}
     if isinstance(model, Pipeline):
-        stored = Pipeline(list(model.steps), memory=None)  # the same fitted steps
+        # the same fitted steps, without the caches that serve fits in this process
+        stored = Pipeline([(name, _without_kernel_cache(step)) for name, step in model.steps],
+                          memory=None)
         for i, (name, step) in enumerate(model.steps):
             if _is_deep(step):
                 deep[name] = step
@@ -84,7 +97,7 @@ def save_model(path, model, **metadata):
     elif _is_deep(model):
         deep["model"], stored = model, "passthrough"
     else:
-        stored = model
+        stored = _without_kernel_cache(model)
     meta = {"format": FORMAT, "deep_steps": sorted(deep), "metadata": metadata}
     with tempfile.TemporaryDirectory() as tmpdir, atomic_write(path) as tmp, \
             zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:

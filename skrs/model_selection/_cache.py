@@ -2,8 +2,10 @@
 prefixes and the kernel matrices of LIBSVM's RBF fits."""
 
 import contextlib
+import copy
 import hashlib
 import inspect
+import os
 import threading
 import uuid
 
@@ -14,13 +16,15 @@ from sklearn.pipeline import Pipeline
 from ..datasets import PixelSamples
 
 _MEMORIES = {}  # name -> _Results: the prefix caches of this process, made at first use
+_CLOSED = set()  # names of caches closed in this process: a late task may not recreate them
 _MEMORIES_LOCK = threading.Lock()
 
 
 class _Results:
-    def __init__(self):
+    def __init__(self, enabled=True):
         self.lock = threading.Lock()
-        self.results = {}  # key -> (objects the key refers to by id, result)
+        self.enabled = enabled
+        self.results = {}  # key -> (objects the key refers to by id, Xt, fitted transformer)
         self.nbytes = 0
 
 
@@ -29,7 +33,7 @@ def _token(value, referred):
     digest of their values, samples by the raster object they refer to (appended to
     ``referred``, which the cache keeps alive so that its id is not reused) and their
     pixels, anything else by ``joblib.hash``."""
-    if isinstance(value, np.ndarray) and value.dtype != object:
+    if isinstance(value, np.ndarray) and not value.dtype.hasobject:
         data = np.ascontiguousarray(value)
         digest = hashlib.sha1(data.data, usedforsecurity=False).hexdigest()
         return "array", data.shape, data.dtype.str, digest
@@ -41,7 +45,8 @@ def _token(value, referred):
 
 
 class _Cached:
-    """``func`` with its results kept in a :class:`ProcessLocalMemory`."""
+    """``func`` (sklearn's fit-transform of one pipeline step, which returns the output
+    and the fitted step) with its results kept in a :class:`ProcessLocalMemory`."""
 
     def __init__(self, memory, func, ignore):
         self.memory, self.func, self.ignore = memory, func, set(ignore)
@@ -56,20 +61,18 @@ class _Cached:
             if name not in self.ignore)
         results = self.memory._results()
         with results.lock:
-            if key in results.results:
-                return results.results[key][1]
-        result = self.func(*args, **kwargs)
-        Xt = result[0]
-        if isinstance(Xt, np.ndarray) and Xt.dtype != object:
-            Xt = Xt.view()  # a read-only view, shared by the candidates of the fold
-            Xt.flags.writeable = False
-            result = (Xt, *result[1:])
+            kept = results.results.get(key)
+        if kept is not None:  # copies: candidates may not change each other's
+            return kept[1].copy(), copy.deepcopy(kept[2])
+        Xt, fitted = self.func(*args, **kwargs)
+        if isinstance(Xt, np.ndarray) and not Xt.dtype.hasobject:
             with results.lock:
-                if key not in results.results and (
-                        results.nbytes + Xt.nbytes <= self.memory.max_bytes):
-                    results.results[key] = (referred, result)
+                if (results.enabled and key not in results.results
+                        and results.nbytes + Xt.nbytes <= self.memory.max_bytes):
+                    # copies of its own: the caller may change what it was given
+                    results.results[key] = (referred, Xt.copy(), copy.deepcopy(fitted))
                     results.nbytes += Xt.nbytes
-        return result
+        return Xt, fitted
 
 
 class ProcessLocalMemory:
@@ -79,10 +82,11 @@ class ProcessLocalMemory:
     Given as ``Pipeline(memory=...)``, candidates that differ only in later
     steps reuse the fitted prefix of each fold. Unlike ``joblib.Memory`` it
     neither hashes the raster that samples refer to (a raster object is
-    recognised as itself) nor writes to disk. A step's output is kept while
-    the outputs kept fit in ``max_bytes``; outputs other than arrays (lazy
-    windows) are not kept. Kept outputs are read-only views. It pickles by name,
-    so every copy in a process shares that process's cache.
+    recognised as itself, and kept alive while the cache refers to it) nor
+    writes to disk. A step's output is kept while the outputs kept fit in
+    ``max_bytes``; outputs other than arrays (lazy windows) are not kept.
+    Each call gets copies of what is kept, as from ``joblib.Memory``. It
+    pickles by name, so every copy in a process shares that process's cache.
     """
 
     def __init__(self, name, max_bytes=2**30):
@@ -94,24 +98,39 @@ class ProcessLocalMemory:
 
     def _results(self):
         with _MEMORIES_LOCK:
+            if self.name in _CLOSED:
+                return _Results(enabled=False)
             return _MEMORIES.setdefault(self.name, _Results())
 
     def cache(self, func, ignore=None, **kwargs):
         return _Cached(self, func, ignore or ())
 
     def clear(self):
+        """Drop what this process keeps for the cache, and keep nothing again here."""
         with _MEMORIES_LOCK:
             _MEMORIES.pop(self.name, None)
+            _CLOSED.add(self.name)
 
 
-def _clear_memory(memory):
-    memory.clear()
+def _close(cache):
+    cache._close() if hasattr(cache, "_close") else cache.clear()
+
+
+def _memory_budget(client, share, default=2**30):
+    """``share`` of the smallest worker memory limit, if the workers have limits."""
+    with contextlib.suppress(Exception):
+        limits = [worker.get("memory_limit") or 0
+                  for worker in client.scheduler_info(n_workers=-1)["workers"].values()]
+        if limits and min(limits) > 0:
+            return int(min(limits) * share)
+    return default
 
 
 @contextlib.contextmanager
 def prefix_cache(search, client):
-    """Give ``search.estimator`` (a Pipeline without ``memory``) a per-worker
-    cache of its fitted prefixes for the block; remove it after."""
+    """Give ``search.estimator`` (a Pipeline without ``memory``) a cache of its fitted
+    prefixes in each worker's memory, an eighth of the worker's memory limit (1 GiB
+    where workers have none), for the block; remove it after, and what it kept."""
     from ..preprocessing import WindowExtractor
 
     estimator = search.estimator
@@ -122,7 +141,7 @@ def prefix_cache(search, client):
             or isinstance(estimator.steps[0][1], WindowExtractor)):
         yield
         return
-    memory = ProcessLocalMemory(uuid.uuid4().hex)
+    memory = ProcessLocalMemory(uuid.uuid4().hex, max_bytes=_memory_budget(client, 1 / 8))
     estimator.set_params(memory=memory)
     try:
         yield
@@ -133,7 +152,7 @@ def prefix_cache(search, client):
             best.set_params(memory=None)
         memory.clear()
         with contextlib.suppress(Exception):
-            client.run(_clear_memory, memory)
+            client.run(_close, memory)
 
 
 def _libsvm_paths(estimator, cache=None):
@@ -151,14 +170,11 @@ def _set_kernel_cache(estimator, paths, cache):
                             for path in paths})
 
 
-def _kernel_budget(client, default=2**30):
-    """A quarter of the smallest worker memory limit, if the workers have limits."""
+def _workers_elsewhere(client):
+    """Whether no worker runs in this process (an in-process cluster's do)."""
     with contextlib.suppress(Exception):
-        limits = [worker.get("memory_limit") or 0
-                  for worker in client.scheduler_info(n_workers=-1)["workers"].values()]
-        if limits and min(limits) > 0:
-            return int(min(limits) // 4)
-    return default
+        return os.getpid() not in client.run(os.getpid).values()
+    return False
 
 
 @contextlib.contextmanager
@@ -173,8 +189,9 @@ def kernel_cache(search, client):
     if not paths:
         yield
         return
-    cache = KernelCache(max_bytes=_kernel_budget(client))
-    cache._store().enabled = False  # here the refit is a one-off fit: no distances to share
+    cache = KernelCache(max_bytes=_memory_budget(client, 1 / 4))
+    if _workers_elsewhere(client):
+        cache._store().enabled = False  # here the refit is a one-off fit: nothing to share
     _set_kernel_cache(search.estimator, paths, cache)
     try:
         yield
@@ -185,4 +202,4 @@ def kernel_cache(search, client):
             _set_kernel_cache(best, _libsvm_paths(best, cache), None)
         cache.clear()
         with contextlib.suppress(Exception):
-            client.run(_clear_memory, cache)
+            client.run(_close, cache)

@@ -185,15 +185,17 @@ def search_on_dask(search, X, y=None, *, scheduler=None, cache_prefixes=True,
         one are computed once per fold and worker rather than once per
         (candidate, fold); it recognises the raster that samples refer to
         as the same object instead of hashing it (see
-        ``ProcessLocalMemory`` in ``skrs.model_selection._cache``). Removed
-        after. Not for pipelines that start with ``WindowExtractor``, whose
-        lazy windows are cheap to read again.
+        ``ProcessLocalMemory`` in ``skrs.model_selection._cache``), in an
+        eighth of the worker's memory limit. Removed after. Not for pipelines
+        that start with ``WindowExtractor``, whose lazy windows are cheap to
+        read again. ("auto", the former default, is True.)
     share_kernels : bool, default=True
         Give the search's :class:`~skrs.svm.LibSVMClassifier` steps that have
         no ``kernel_cache`` a :class:`~skrs.svm.KernelCache` for the search:
         the RBF candidates fitted on a worker share each training fold's
         squared distances, computed once with BLAS, and LIBSVM trains on the
-        precomputed kernel, to the same models. Removed after.
+        precomputed kernel, to LIBSVM's own models up to rounding; in a quarter of the worker's
+        memory limit (folds beyond it train as without it). Removed after.
     progress : bool, default=True
         Print the number of fits to run, then joblib's progress lines.
     n_workers, threads_per_worker, timeout
@@ -226,8 +228,11 @@ def search_on_dask(search, X, y=None, *, scheduler=None, cache_prefixes=True,
               " fits on dask", flush=True)
     gpu = needs_accelerator(search.estimator, getattr(search, "param_grid", None),
                             getattr(search, "param_distributions", None))
-    if not isinstance(cache_prefixes, (bool, np.bool_)):
-        raise ValueError(f"cache_prefixes must be True or False, got {cache_prefixes!r}")
+    if cache_prefixes == "auto":  # the former default
+        cache_prefixes = True
+    for name, value in [("cache_prefixes", cache_prefixes), ("share_kernels", share_kernels)]:
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{name} must be True or False, got {value!r}")
     n_jobs = search.n_jobs
     with on_dask(scheduler, data=[X, y], gpu=gpu, progress=progress, n_workers=n_workers,
                  threads_per_worker=threads_per_worker, timeout=timeout) as client:

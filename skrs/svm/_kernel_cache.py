@@ -5,17 +5,19 @@ LIBSVM most of a fit is evaluating kernel entries one at a time over its
 sparse nodes; here the squared distances of a fold are computed once with
 BLAS and kept, and each fit hands LIBSVM its kernel matrix as a precomputed
 kernel (``-t 4``): a fit is then one pass of ``exp`` and the solver's own
-iterations. The model is the one LIBSVM's RBF training writes, support vectors
-and all: the solver sees the same kernel values (the distances are summed as
-LIBSVM sums them up to BLAS's rounding, the diagonal exactly; LIBSVM stores
-the entries as floats, which hides the difference), so it takes the same steps
-(tests compare the models).
+iterations. The model is turned back into the RBF model LIBSVM's own training
+writes, support vectors and all. The solver sees LIBSVM's kernel values up to
+rounding: the squared norms are summed as LIBSVM sums them and the diagonal is
+exact, but BLAS sums the products in another order (about 1e-14, relative),
+which LIBSVM's float kernel entries (about 6e-8) hide in every case tested, so
+it takes the same steps (tests compare the models; see docs/dask.md).
 """
 
 import ctypes
 import hashlib
 import threading
 import uuid
+import weakref
 from numbers import Integral
 
 import numpy as np
@@ -24,16 +26,24 @@ from libsvm import svm as _svm
 from ._pairs import addresses
 
 _STORES = {}  # name -> _Store: the kernel caches of this process, made at first use
+_CLOSED = set()  # names of caches closed in this process: a late fit may not recreate them
 _STORES_LOCK = threading.Lock()
 
 
 class _Store:
-    def __init__(self):
+    def __init__(self, enabled=True):
         self.lock = threading.Lock()
-        self.enabled = True  # False: fits in this process train as without the cache
+        self.enabled = enabled  # False: fits in this process train as without the cache
         self.distances = {}  # key -> squared distances
-        self.nbytes = 0
+        self.nbytes = 0  # of the distances and of the threads' node arrays
         self.nodes = threading.local()  # each thread's node array, reused from fit to fit
+
+
+def _drop(name, close=False):
+    with _STORES_LOCK:
+        _STORES.pop(name, None)
+        if close:
+            _CLOSED.add(name)
 
 
 def _key(X):
@@ -68,19 +78,22 @@ class KernelCache:
     once with BLAS (:func:`skrs.model_selection.search_on_dask` does this for
     its searches). The distances of a training set are computed at its first
     fit and kept while they fit in ``max_bytes`` (8 bytes per pair of training
-    rows), first come first kept; the fits of other training sets train as
-    without the cache. The fitted models are the same either way. Each thread
-    that fits also keeps the kernel matrix it hands LIBSVM (16 bytes per pair
-    of rows) for its next fit.
+    rows), first come first kept, along with the kernel matrix each thread
+    hands LIBSVM (16 bytes per pair of rows, reused from fit to fit); fits
+    that would go beyond it train as without the cache. The fitted models are
+    LIBSVM's own RBF models either way, up to rounding (see the module notes).
 
     The cache pickles by name: copies of a classifier (clones, the tasks of
     a search on dask) share the cache of the process they run in, and hold
-    no data of their own.
+    no data of their own. What a process keeps is dropped by :meth:`clear`,
+    at the end of a ``with`` block, or when the object made with
+    ``KernelCache(...)`` is garbage; processes that only hold copies (joblib's
+    or dask's workers) keep it until they exit or are cleared.
 
     Parameters
     ----------
     max_bytes : int, default=2**30
-        Memory the kept distance matrices may take in each process.
+        Memory the kept distance and kernel matrices may take in each process.
     name : str, default=None
         Caches of the same name in one process are one cache; None draws a
         new name.
@@ -103,9 +116,11 @@ class KernelCache:
             raise ValueError(f"max_bytes must be a non-negative integer, got {max_bytes!r}")
         self.max_bytes = int(max_bytes)
         self.name = uuid.uuid4().hex if name is None else str(name)
+        # what this process keeps goes with the object made here (copies share it)
+        weakref.finalize(self, _drop, self.name)
 
     def __reduce__(self):
-        return type(self), (self.max_bytes, self.name)
+        return _copy_of_cache, (self.max_bytes, self.name)
 
     def __repr__(self):
         return f"KernelCache(max_bytes={self.max_bytes}, name={self.name!r})"
@@ -125,49 +140,63 @@ class KernelCache:
 
     def _store(self):
         with _STORES_LOCK:
+            if self.name in _CLOSED:
+                return _Store(enabled=False)
             return _STORES.setdefault(self.name, _Store())
 
     @property
     def nbytes(self):
-        """Bytes of distance matrices kept in this process."""
+        """Bytes this process keeps for the cache: distance matrices and the threads'
+        kernel matrices."""
         store = _STORES.get(self.name)
         return 0 if store is None else store.nbytes
 
-    def squared_distances(self, X):
-        """The squared distances of the rows of ``X`` (float64, C-ordered), computed at
-        the first fit on ``X`` and kept; None if they do not fit in what is left of
+    def kernel_problem(self, X, gamma, order, y):
+        """LIBSVM's precomputed-kernel problem of the RBF kernel of the rows of ``X``
+        (float64, C-ordered; see :func:`rbf_kernel_problem`), from their squared
+        distances, computed at the first fit on ``X`` and kept, in a node array the
+        calling thread reuses; None where these would not fit in what is left of
         ``max_bytes`` (the fit then trains as without the cache)."""
+        n = X.shape[0]
         store, key = self._store(), _key(X)
         with store.lock:
             if not store.enabled:
                 return None
-            if key in store.distances:
-                return store.distances[key]
-            if store.nbytes + 8 * X.shape[0] ** 2 > self.max_bytes:
+            distances = store.distances.get(key)
+            nodes = getattr(store.nodes, "array", None)
+            reuse = nodes is not None and nodes.shape == (n, n + 2)
+            need = (8 * n * n if distances is None else 0) + (0 if reuse else 16 * n * (n + 2))
+            freed = nodes.nbytes if nodes is not None and not reuse else 0
+            if store.nbytes - freed + need > self.max_bytes:
                 return None
-        distances = squared_distances(X)
-        with store.lock:
-            if key in store.distances:  # another thread was first
-                return store.distances[key]
-            if store.nbytes + distances.nbytes <= self.max_bytes:
-                store.distances[key] = distances
-                store.nbytes += distances.nbytes
-        return distances
-
-    def kernel_problem(self, distances, gamma, order, y):
-        """LIBSVM's precomputed-kernel problem of ``exp(-gamma * distances)`` (see
-        :func:`rbf_kernel_problem`), in a node array the calling thread reuses."""
-        n = distances.shape[0]
-        kept = self._store().nodes
-        if getattr(kept, "array", None) is None or kept.array.shape != (n, n + 2):
-            kept.array = None
-            kept.array = np.empty((n, n + 2), dtype=_svm.svm_node)
-        return rbf_kernel_problem(distances, gamma, order, y, kept.array)
+            store.nbytes += need - freed  # reserved, so that other threads see it
+            if not reuse:
+                store.nodes.array = nodes = np.empty((n, n + 2), dtype=_svm.svm_node)
+        if distances is None:
+            distances = squared_distances(X)
+            with store.lock:
+                if key in store.distances:  # another thread was first
+                    distances = store.distances[key]
+                    store.nbytes -= 8 * n * n
+                else:
+                    store.distances[key] = distances
+        return rbf_kernel_problem(distances, gamma, order, y, nodes)
 
     def clear(self):
         """Drop what this process keeps for the cache."""
-        with _STORES_LOCK:
-            _STORES.pop(self.name, None)
+        _drop(self.name)
+
+    def _close(self):
+        """Drop what this process keeps, and keep nothing for this cache again here."""
+        _drop(self.name, close=True)
+
+
+def _copy_of_cache(max_bytes, name):
+    """A copy of a :class:`KernelCache` (unpickled, cloned), sharing the cache of its
+    name in this process without owning it."""
+    cache = KernelCache.__new__(KernelCache)
+    cache.max_bytes, cache.name = max_bytes, name
+    return cache
 
 
 def rbf_kernel_problem(distances, gamma, order, y, nodes=None):

@@ -182,7 +182,8 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         Squared distances of training sets shared with the other RBF fits
         of the cache (the candidates of a grid search): a fit on training
         data the cache keeps hands LIBSVM the precomputed kernel matrix, and
-        the model is the same (see :class:`KernelCache`).
+        the model is LIBSVM's own RBF model up to rounding (see
+        :class:`KernelCache`). Not saved with the model.
 
     Attributes
     ----------
@@ -298,21 +299,20 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
         y_libsvm = labels[y_index[order]]
         _silence()
         with worker_thread_limits():
-            distances = None
+            problem = None
             if self.kernel_cache is not None and self.kernel == "rbf" and not sp.issparse(X):
-                distances = self.kernel_cache.squared_distances(X)
-            if distances is None:
+                # the kernel matrix; the model's support vectors get their features after
+                problem = self.kernel_cache.kernel_problem(X, self.gamma_, order, y_libsvm)
+            precomputed = problem is not None
+            if not precomputed:
                 problem = _problem(X[order], y_libsvm)
-            else:  # the kernel matrix; the model's support vectors get their features after
-                problem = self.kernel_cache.kernel_problem(distances, self.gamma_, order,
-                                                           y_libsvm)
             error = _lib.svm_check_parameter(problem, param)
             if error:
                 raise ValueError(f"LIBSVM refused the parameters: {error.decode()}")
             n_threads = training_threads()
             # the threads share the kernel cache: each pair's solution does not depend on its size
             cache = f"-m {float(self.cache_size) / n_threads!r}"
-            if distances is not None:
+            if precomputed:
                 options = " ".join([option if not option.startswith("-t ") else "-t 4"
                                     for option in unweighted] + [cache])
                 model = train_one_vs_one(problem, param, options, labels[first], rank[order],
@@ -323,21 +323,22 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
                                          labels[first], rank[order], weights[first], n_threads)
             else:
                 model = _svm.toPyModel(_lib.svm_train(problem, param))
-            if distances is None:
+            if not precomputed:
                 model.x_space = problem.x_space  # the model's support vectors point into it
         rows = order[np.asarray(model.get_sv_indices(), dtype=np.intp) - 1]  # model order
         self.support_ = np.sort(rows)
         support_vectors = X[rows].toarray() if sp.issparse(X) else X[rows]
         if self.probability:
             # the model is read back from its text, whose support vectors are rounded
-            model = self._with_probability(model, X, y_index, float(self.C) * weights)
+            model = self._with_probability(model, X, rank, float(self.C) * weights[first])
             support_vectors = None
         self._set_model(model, support_vectors)
         return self
 
-    def _with_probability(self, model, X, y_index, class_C):
+    def _with_probability(self, model, X, rank, class_C):
         """``model`` with LIBSVM's Platt-scaling sigmoids (``probA``, ``probB``), fitted on
-        internal 5-fold cross-validation folds drawn from ``random_state``."""
+        internal 5-fold cross-validation folds drawn from ``random_state``; ``rank`` is
+        each row's class and ``class_C`` each class's C, in LIBSVM's class order."""
         params = {k: getattr(self, k) for k in ("kernel", "degree", "coef0", "tol",
                                                  "cache_size", "shrinking")}
 
@@ -345,8 +346,7 @@ class LibSVMClassifier(ClassifierMixin, BaseEstimator):
             return LibSVMClassifier(C=1.0, gamma=self.gamma_, class_weight={1: c_pos, -1: c_neg},
                                     **params)
 
-        # LIBSVM's classes are in sorted order here (rows were presented sorted by class)
-        prob_a, prob_b = pairwise_sigmoids(X, y_index, pair_classifier, class_C,
+        prob_a, prob_b = pairwise_sigmoids(X, rank, pair_classifier, class_C,
                                            check_random_state(self.random_state))
         text = _model_bytes(model).decode()
         head, rest = text.split("nr_sv", 1)

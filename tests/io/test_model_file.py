@@ -27,6 +27,24 @@ def test_pipeline_round_trip_keeps_predictions_and_metadata(synthetic_scene, tmp
     assert path.stat().st_size < synthetic_scene.cube.nbytes  # no data in the model
 
 
+@pytest.mark.parametrize("in_pipeline", [True, False])
+def test_a_model_fitted_with_a_kernel_cache_is_saved_without_it(synthetic_scene, tmp_path,
+                                                                 in_pipeline):
+    from skrs.svm import KernelCache
+
+    X, y = synthetic_scene.labelled_pixels()
+    X = PixelSpectra().fit_transform(X)
+    with KernelCache() as cache:
+        svm = LibSVMClassifier(kernel_cache=cache)
+        model = (Pipeline([("scale", BandNormalizer()), ("svm", svm)]) if in_pipeline
+                 else svm).fit(X, y)
+        save_model(tmp_path / "m.skrs", model)
+    loaded = load_model(tmp_path / "m.skrs")
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.get_params()["svm__kernel_cache" if in_pipeline else "kernel_cache"] is None
+    assert svm.kernel_cache is cache  # the model saved is left as it was
+
+
 class Foreign(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         self.classes_ = np.unique(y)

@@ -1,5 +1,6 @@
 """The in-memory caches a search on dask gives each worker, used here in one process."""
 
+import os
 import pickle
 
 import joblib
@@ -7,7 +8,6 @@ import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer
 
 from skrs.datasets import PixelSamples, make_synthetic_scene
 from skrs.model_selection._cache import ProcessLocalMemory, kernel_cache, prefix_cache
@@ -16,11 +16,16 @@ from skrs.svm import KernelCache, LibSVMClassifier
 
 
 class FakeClient:
-    def __init__(self):
-        self.calls = []
+    """A client whose one worker runs in this process, or elsewhere (another pid)."""
+
+    def __init__(self, elsewhere=True):
+        self.calls, self.elsewhere = [], elsewhere
 
     def run(self, func, *args):
+        if func is os.getpid:
+            return {"worker": -1 if self.elsewhere else os.getpid()}
         self.calls.append(func(*args))
+        return {"worker": self.calls[-1]}
 
 
 @pytest.fixture
@@ -61,22 +66,26 @@ def test_prefixes_are_fitted_once_per_fold_without_hashing_the_raster(samples, m
     assert len(fitted) == 3 + 1  # once per fold, and the refit on all samples
     assert search.estimator.memory is None and search.best_estimator_.memory is None
     assert len(client.calls) == 1 and memory._results().nbytes == 0  # cleared everywhere
+    assert not memory._results().enabled  # and a late task keeps nothing
     plain = _search().fit(X, y)
     for key in plain.cv_results_:
         if "test_score" in key:
             np.testing.assert_array_equal(search.cv_results_[key], plain.cv_results_[key])
 
 
-def test_kept_outputs_are_read_only_views_and_the_input_stays_writable():
+def test_each_call_gets_copies_of_what_is_kept():
     X = np.arange(12.0).reshape(6, 2)
-    memory = ProcessLocalMemory("read-only-test")
-    pipe = Pipeline([("same", FunctionTransformer()), ("svm", LibSVMClassifier())],
-                    memory=memory)
+    memory = ProcessLocalMemory("copies-test")
     try:
-        pipe.fit(X, [0, 1] * 3)
-        assert X.flags.writeable
-        (Xt, _), = [result for _, result in memory._results().results.values()]
-        assert not Xt.flags.writeable and np.shares_memory(Xt, X)
+        for _ in range(2):
+            pipe = Pipeline([("scale", BandNormalizer()), ("svm", LibSVMClassifier())],
+                            memory=memory).fit(X, [0, 1] * 3)
+            pipe.steps[0][1].mean_[:] = 100.0  # a candidate changing its fitted step
+        X[:] = -1.0  # and the caller changing its data
+        (_, Xt, fitted), = memory._results().results.values()
+        np.testing.assert_allclose(Xt.mean(axis=0), 0.0, atol=1e-12)
+        np.testing.assert_array_equal(fitted.mean_, [5.0, 6.0])
+        assert not np.shares_memory(Xt, X)
     finally:
         memory.clear()
 
@@ -120,12 +129,12 @@ def test_kernel_cache_is_given_to_every_libsvm_step_and_taken_back(samples):
         cache = search.estimator.get_params()["svm__kernel_cache"]
         assert isinstance(cache, KernelCache)
         search.fit(X, y)
-        # not in the process that runs the search, whose fit is the refit (one-off);
-        # the workers' use of it: tests/model_selection/test_dask.py
+        # not used in the process that runs the search (workers elsewhere), whose fit is
+        # the refit (one-off); the workers' use of it: tests/model_selection/test_dask.py
         assert cache.nbytes == 0
     assert search.estimator.get_params()["svm__kernel_cache"] is None
     assert search.best_estimator_.get_params()["svm__kernel_cache"] is None
-    assert cache.nbytes == 0 and len(client.calls) == 1
+    assert len(client.calls) == 1
     own = KernelCache()  # a cache the user gave is left alone
     search.estimator.set_params(svm__kernel_cache=own)
     with kernel_cache(search, client):
@@ -133,8 +142,18 @@ def test_kernel_cache_is_given_to_every_libsvm_step_and_taken_back(samples):
     assert search.estimator.get_params()["svm__kernel_cache"] is own
 
 
-def test_the_kernel_budget_is_a_quarter_of_the_smallest_worker_memory():
-    from skrs.model_selection._cache import _kernel_budget
+def test_with_workers_in_this_process_the_kernel_cache_is_used_here(samples):
+    X, y = samples
+    search = _search()
+    with kernel_cache(search, FakeClient(elsewhere=False)):
+        cache = search.estimator.get_params()["svm__kernel_cache"]
+        search.fit(X, y)
+        assert cache.nbytes > 0
+    assert cache.nbytes == 0
+
+
+def test_the_memory_budget_is_a_share_of_the_smallest_worker_memory():
+    from skrs.model_selection._cache import _memory_budget
 
     class Client:
         def __init__(self, limits):
@@ -144,6 +163,6 @@ def test_the_kernel_budget_is_a_quarter_of_the_smallest_worker_memory():
             assert n_workers == -1  # every worker, not the first few
             return {"workers": {str(i): {"memory_limit": m} for i, m in enumerate(self.limits)}}
 
-    assert _kernel_budget(Client([8 * 2**30, 4 * 2**30])) == 2**30
-    assert _kernel_budget(Client([0])) == 2**30  # no limit: 1 GiB
-    assert _kernel_budget(FakeClient()) == 2**30
+    assert _memory_budget(Client([8 * 2**30, 4 * 2**30]), 1 / 4) == 2**30
+    assert _memory_budget(Client([0]), 1 / 4) == 2**30  # no limit: 1 GiB
+    assert _memory_budget(FakeClient(), 1 / 8) == 2**30

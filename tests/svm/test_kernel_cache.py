@@ -24,6 +24,11 @@ def _data(n_classes, n=240, n_features=6, seed=0):
     return X, y
 
 
+def _kept(n):
+    """Bytes a cache keeps for one training set of n rows fitted in one thread."""
+    return 8 * n * n + 16 * n * (n + 2)
+
+
 def _same_model(ours, own, X):
     np.testing.assert_array_equal(ours.support_, own.support_)
     np.testing.assert_array_equal(ours.n_support_, own.n_support_)
@@ -49,7 +54,7 @@ def test_fits_on_the_cached_kernel_give_libsvms_own_rbf_model(monkeypatch, param
     own = LibSVMClassifier(**params).fit(X, y)
     with KernelCache() as cache:
         ours = LibSVMClassifier(**params, kernel_cache=cache).fit(X, y)
-        assert cache.nbytes == 8 * len(X) ** 2  # the fit used the kernel
+        assert cache.nbytes == _kept(len(X))  # the fit used the kernel
         again = LibSVMClassifier(**params, kernel_cache=cache).fit(X, y)
     _same_model(again, own, X)
     _same_model(ours, own, X)
@@ -75,7 +80,7 @@ def test_a_cached_grid_search_has_the_same_results_on_real_spectra(salinas_a):
 
 def test_other_kernels_sparse_data_and_oversized_sets_train_as_without_the_cache():
     X, y = _data(3)
-    with KernelCache(max_bytes=8 * len(X) ** 2 - 1) as small, KernelCache() as cache:
+    with KernelCache(max_bytes=_kept(len(X)) - 1) as small, KernelCache() as cache:
         for _ in range(2):  # a second fit of the same data as well
             LibSVMClassifier(kernel_cache=small).fit(X, y)
             LibSVMClassifier(kernel="linear", kernel_cache=cache).fit(X, y)
@@ -91,12 +96,21 @@ def test_training_sets_beyond_the_budget_train_as_without_the_cache(monkeypatch)
     computed = []
     monkeypatch.setattr(kernel_cache_module, "squared_distances",
                         lambda X: computed.append(len(X)) or squared_distances(X))
-    with KernelCache(max_bytes=8 * len(X) ** 2) as cache:
+    with KernelCache(max_bytes=_kept(len(X))) as cache:
         for data, labels in [(X, y), (X2, y[:200])] * 2:
             LibSVMClassifier(kernel_cache=cache).fit(data, labels)
-        assert cache.nbytes == 8 * len(X) ** 2 and computed == [len(X)]  # first come, first kept
+        assert cache.nbytes == _kept(len(X)) and computed == [len(X)]  # first come, first kept
         _same_model(LibSVMClassifier(kernel_cache=cache).fit(X2, y[:200]),
                     LibSVMClassifier().fit(X2, y[:200]), X2)
+
+
+def test_a_thread_reuses_its_kernel_matrix_and_counts_it_once():
+    X, y = _data(3)
+    with KernelCache() as cache:
+        for data in (X, X[:-1] * 2, X):  # X again: its distances are kept
+            LibSVMClassifier(kernel_cache=cache).fit(data, y[:len(data)])
+        n = len(X)
+        assert cache.nbytes == 8 * n * n + 8 * (n - 1) ** 2 + 16 * n * (n + 2)
 
 
 def test_a_cache_switched_off_in_this_process_is_not_used():
@@ -120,6 +134,31 @@ def test_the_cache_travels_by_name_and_holds_no_data():
         assert KernelCache() != cache
     assert cache.nbytes == 0  # cleared when the block ends
     assert "KernelCache(max_bytes=1073741824, name=" in repr(cache)
+
+
+def test_what_a_process_keeps_goes_with_the_object_made_there():
+    import gc
+
+    from skrs.svm import _kernel_cache
+
+    X, y = _data(3)
+    cache = KernelCache()
+    name, copy_of_it = cache.name, pickle.loads(pickle.dumps(cache))
+    LibSVMClassifier(kernel_cache=copy_of_it).fit(X, y)
+    del copy_of_it
+    gc.collect()
+    assert name in _kernel_cache._STORES  # a copy going does not drop the cache
+    del cache
+    gc.collect()
+    assert name not in _kernel_cache._STORES
+
+
+def test_a_closed_cache_keeps_nothing_again_in_this_process():
+    X, y = _data(3)
+    cache = KernelCache()
+    cache._close()  # as search_on_dask does on its workers at the end
+    LibSVMClassifier(kernel_cache=cache).fit(X, y)  # a task still running
+    assert cache.nbytes == 0
 
 
 def test_max_bytes_is_checked():

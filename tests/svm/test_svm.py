@@ -77,6 +77,17 @@ def test_probability_is_reproducible_and_ordered():
     assert not hasattr(LibSVMClassifier(), "predict_proba")
 
 
+def test_probabilities_of_a_minus_one_plus_one_problem_are_those_of_the_same_classes():
+    # LIBSVM makes +1 its first class in a -1/+1 problem; its sigmoid must be fitted so
+    X, y = make_classification(200, 5, n_informative=3, weights=[0.8], random_state=0)
+    signed = LibSVMClassifier(probability=True, random_state=0).fit(X, np.where(y, 1, -1))
+    # the same problem with labels in the same LIBSVM order: +1 -> 1 first, -1 -> 2 second
+    plain = LibSVMClassifier(probability=True, random_state=0).fit(X, np.where(y, 1, 2))
+    assert signed.libsvm_labels_.tolist() == [1, -1] and plain.libsvm_labels_.tolist() == [1, 2]
+    np.testing.assert_allclose(signed.predict_proba(X)[:, 1], plain.predict_proba(X)[:, 0],
+                               atol=1e-12)
+
+
 def test_string_labels():
     X, y = load_iris(return_X_y=True)
     names = np.array(["setosa", "versicolor", "virginica"])[y]
