@@ -14,11 +14,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from ..datasets import PixelSamples
-
-_MEMORIES = {}  # name -> _Results: the prefix caches of this process, made at first use
-_CLOSED = set()  # names of caches closed in this process: a late task may not recreate them
-_MEMORIES_LOCK = threading.Lock()
-
+from ..utils._named import NamedStates
 
 class _Results:
     def __init__(self, enabled=True):
@@ -26,6 +22,9 @@ class _Results:
         self.enabled = enabled
         self.results = {}  # key -> (objects the key refers to by id, Xt, fitted transformer)
         self.nbytes = 0
+
+
+_MEMORIES = NamedStates(_Results)  # the prefix caches of this process
 
 
 def _token(value, referred):
@@ -97,23 +96,22 @@ class ProcessLocalMemory:
         return type(self), (self.name, self.max_bytes)
 
     def _results(self):
-        with _MEMORIES_LOCK:
-            if self.name in _CLOSED:
-                return _Results(enabled=False)
-            return _MEMORIES.setdefault(self.name, _Results())
+        return _MEMORIES.get(self.name)
 
     def cache(self, func, ignore=None, **kwargs):
         return _Cached(self, func, ignore or ())
 
     def clear(self):
-        """Drop what this process keeps for the cache, and keep nothing again here."""
-        with _MEMORIES_LOCK:
-            _MEMORIES.pop(self.name, None)
-            _CLOSED.add(self.name)
+        """Drop what this process keeps for the cache."""
+        _MEMORIES.drop(self.name)
+
+    def _close(self):
+        """Drop what this process keeps, and keep nothing for this cache again here."""
+        _MEMORIES.drop(self.name, close=True)
 
 
 def _close(cache):
-    cache._close() if hasattr(cache, "_close") else cache.clear()
+    cache._close()
 
 
 def _memory_budget(client, share, default=2**30):
@@ -150,7 +148,7 @@ def prefix_cache(search, client):
         best = getattr(search, "best_estimator_", None)
         if isinstance(best, Pipeline) and isinstance(best.memory, ProcessLocalMemory):
             best.set_params(memory=None)
-        memory.clear()
+        memory._close()
         with contextlib.suppress(Exception):
             client.run(_close, memory)
 
@@ -200,6 +198,6 @@ def kernel_cache(search, client):
         best = getattr(search, "best_estimator_", None)
         if best is not None:
             _set_kernel_cache(best, _libsvm_paths(best, cache), None)
-        cache.clear()
+        cache._close()
         with contextlib.suppress(Exception):
             client.run(_close, cache)

@@ -23,12 +23,8 @@ from numbers import Integral
 import numpy as np
 from libsvm import svm as _svm
 
+from ..utils._named import NamedStates
 from ._pairs import addresses
-
-_STORES = {}  # name -> _Store: the kernel caches of this process, made at first use
-_CLOSED = set()  # names of caches closed in this process: a late fit may not recreate them
-_STORES_LOCK = threading.Lock()
-
 
 class _Store:
     def __init__(self, enabled=True):
@@ -39,11 +35,7 @@ class _Store:
         self.nodes = threading.local()  # each thread's node array, reused from fit to fit
 
 
-def _drop(name, close=False):
-    with _STORES_LOCK:
-        _STORES.pop(name, None)
-        if close:
-            _CLOSED.add(name)
+_STORES = NamedStates(_Store)  # the kernel caches of this process
 
 
 def _key(X):
@@ -117,7 +109,7 @@ class KernelCache:
         self.max_bytes = int(max_bytes)
         self.name = uuid.uuid4().hex if name is None else str(name)
         # what this process keeps goes with the object made here (copies share it)
-        weakref.finalize(self, _drop, self.name)
+        weakref.finalize(self, _STORES.drop, self.name)
 
     def __reduce__(self):
         return _copy_of_cache, (self.max_bytes, self.name)
@@ -139,16 +131,13 @@ class KernelCache:
         self.clear()
 
     def _store(self):
-        with _STORES_LOCK:
-            if self.name in _CLOSED:
-                return _Store(enabled=False)
-            return _STORES.setdefault(self.name, _Store())
+        return _STORES.get(self.name)
 
     @property
     def nbytes(self):
         """Bytes this process keeps for the cache: distance matrices and the threads'
         kernel matrices."""
-        store = _STORES.get(self.name)
+        store = _STORES.peek(self.name)
         return 0 if store is None else store.nbytes
 
     def kernel_problem(self, X, gamma, order, y):
@@ -184,11 +173,11 @@ class KernelCache:
 
     def clear(self):
         """Drop what this process keeps for the cache."""
-        _drop(self.name)
+        _STORES.drop(self.name)
 
     def _close(self):
         """Drop what this process keeps, and keep nothing for this cache again here."""
-        _drop(self.name, close=True)
+        _STORES.drop(self.name, close=True)
 
 
 def _copy_of_cache(max_bytes, name):
