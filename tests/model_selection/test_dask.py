@@ -415,3 +415,6 @@ def test_an_unknown_cache_prefixes_value_is_refused_before_any_cluster_starts():
     with pytest.raises(ValueError, match="cache_prefixes must be True or False, got 'no'"):
         search_on_dask(search, np.zeros((4, 2)), [0, 1, 0, 1], cache_prefixes="no",
                        scheduler="tcp://127.0.0.1:1")  # no scheduler there: never reached
+    with pytest.raises(ValueError, match="share_kernels must be True or False, got 'yes'"):
+        search_on_dask(search, np.zeros((4, 2)), [0, 1, 0, 1], share_kernels="yes",
+                       scheduler="tcp://127.0.0.1:1")
