@@ -188,6 +188,51 @@ class DeepRatioToKeras(RunOnce):
     track_ratio_default_to_keras.unit = "x"
 
 
+def precision_accuracy(seeds=range(5)):
+    """Test OA of the default HybridSN (9 x 9 windows, the main job's network) on the main
+    job's Salinas-A splits (5% random, stratified; 5% spatial, 8 x 8 blocks; split seed 0)
+    in bfloat16 (``mixed_precision="auto"`` on a CPU with AVX512_BF16) and in float32,
+    for each network seed: ``{split: {precision: [OA per seed]}}``."""
+    from skrs.datasets import load_salinas_a
+    from skrs.deep import HybridSNClassifier
+    from skrs.experiment import split_pixels
+
+    scene = load_salinas_a(download_if_missing=False)
+    result = {}
+    for split in ("random", "spatial"):
+        coords, y, train, test = split_pixels(scene, split, train_size=0.05)
+        X = WindowExtractor(size=9).fit_transform(coords)
+        result[split] = {}
+        for name, mixed in (("bfloat16", "auto"), ("float32", False)):
+            result[split][name] = [
+                float(HybridSNClassifier(random_state=seed, mixed_precision=mixed)
+                      .fit(X[train], y[train]).score(X[test], y[test]))
+                for seed in seeds]
+    return result
+
+
+class DeepPrecisionAccuracy(RunOnce):
+    """The issue's accuracy condition on bfloat16 by default: test OA of the default
+    HybridSN in bfloat16 minus float32, in points, mean over 5 network seeds (see
+    :func:`precision_accuracy`). Full profile only: 20 fits, about 5 minutes."""
+
+    params = ["random", "spatial"]
+    param_names = ["split"]
+
+    def setup_cache(self):
+        return None if PROFILE == "fast" else precision_accuracy()
+
+    def setup(self, result, split):
+        if result is None:
+            raise NotImplementedError("full profile only (SKRS_BENCH_PROFILE=full)")
+
+    def track_oa_points_bfloat16_minus_float32(self, result, split):
+        oa = result[split]
+        return 100 * float(np.mean(oa["bfloat16"]) - np.mean(oa["float32"]))
+
+    track_oa_points_bfloat16_minus_float32.unit = "points"
+
+
 def _resident_mb():
     """Resident memory after a full collection, with freed heap returned to the system
     (glibc's malloc_trim), so that what is counted is what is still held."""
@@ -247,9 +292,15 @@ class RepeatedFits:
     track_rss_growth_per_fit.unit = "MB/fit"
 
 
-if __name__ == "__main__":  # python -m benchmarks.bench_deep [model]: throughputs once
+if __name__ == "__main__":  # python -m benchmarks.bench_deep [model | precision]
     import sys
 
+    if sys.argv[1:] == ["precision"]:
+        for split, oa in precision_accuracy().items():
+            for name, values in oa.items():
+                print(f"{split:8s} {name:9s} OA mean {np.mean(values):.4f} sd "
+                      f"{np.std(values, ddof=1):.4f}: {', '.join(f'{v:.4f}' for v in values)}")
+        sys.exit()
     for name in sys.argv[1:] or MODELS:
         rates = deep_throughputs(name)
         print(name, ", ".join(f"{k} {v:,.0f} samples/s" for k, v in rates.items()),

@@ -118,7 +118,10 @@ TRAINING_PARAMETERS = """\
         Keras progress output; ``"progress"``: one tqdm bar over the epochs
         (loss and validation figures), on stderr.
     callbacks : list of keras callbacks, default=None
-        Extra callbacks for ``Model.fit``.
+        Extra callbacks for ``Model.fit``. Keras runs several training steps
+        per call into TensorFlow (the largest divisor of the epoch's steps up
+        to 32; one under ``distribute``), so batch-level hooks see the last
+        batch of each call.
 """
 
 FITTED_ATTRIBUTES = """\

@@ -129,3 +129,40 @@ def test_a_samples_prediction_does_not_depend_on_the_others_predicted_with_it():
     for part in (slice(0, 1), slice(5, 38), slice(60, 70)):
         np.testing.assert_array_equal(clf.predict_proba(X[part]), full[part])
     assert clf.predict_proba(X[:3]).shape == (3, 3)
+
+
+def test_steps_per_execution_divides_the_epoch():
+    from skrs.deep._base import steps_per_execution
+
+    assert [steps_per_execution(n) for n in (1, 7, 32, 33, 37, 64, 96)] == [1, 7, 32, 11, 1,
+                                                                           32, 32]
+
+
+def test_several_steps_per_call_train_the_network_of_one_step_per_call(monkeypatch):
+    """Keras runs several training steps per call into TensorFlow: the same batches in
+    the same order, epoch after epoch, so the same network, on both input streams
+    (windows gathered by tf.data, batches from Python); a later fit whose epochs have
+    another number of steps traces its training again."""
+    import skrs.deep._base as base
+    from skrs.datasets import make_synthetic_scene
+    from skrs.deep import CNN3DClassifier
+    from skrs.preprocessing import WindowExtractor
+
+    scene = make_synthetic_scene(16, 18, 5, 3, random_state=0)
+    coords, y = scene.labelled_pixels()
+    lazy, y = WindowExtractor(size=3).fit_transform(coords[:300]), y[:300]
+    networks = {}
+    for most in (1, base.MAX_STEPS_PER_EXECUTION):
+        monkeypatch.setattr(base, "MAX_STEPS_PER_EXECUTION", most)
+        for name, X in (("graph", lazy), ("python", np.asarray(lazy))):
+            clf = CNN3DClassifier(filters=(2, 2, 2), dense_units=(8,), epochs=3,
+                                  batch_size=32, random_state=0).fit(X, y)
+            # 10 steps an epoch, then 3: 10, then 3 steps per call
+            clf.set_params(warm_start=True, epochs=2).fit(X[:90], y[:90])
+            networks[name, most] = clf
+    for name in ("graph", "python"):
+        one, several = networks[name, 1], networks[name, base.MAX_STEPS_PER_EXECUTION]
+        assert several.model_.steps_per_execution == 3
+        np.testing.assert_array_equal(one.history_["loss"], several.history_["loss"])
+        for a, b in zip(one.model_.get_weights(), several.model_.get_weights()):
+            np.testing.assert_array_equal(a, b)
