@@ -122,6 +122,30 @@ def test_lecture_standard_model_architecture_and_recipe():
     assert clf.model_.loss == "mean_squared_error" or "mean_squared" in str(clf.model_.loss)
 
 
+class PublishedHybridSN(HybridSNClassifier):
+    _dense_whole_input_conv = False
+
+
+def test_hybridsn_runs_a_whole_input_conv2d_as_the_dense_layer_it_equals():
+    """9 x 9 windows leave the Conv2D a 3 x 3 input for its 3 x 3 kernel: skrs builds the
+    equal Dense layer, with the convolution's initial weights, and the network computes
+    the published one's function; where the kernel does not cover the input, Conv2D."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 9, 9, 12)).astype(np.float32)
+    y = np.arange(40) % 3
+    params = dict(n_components=10, epochs=0, mixed_precision=False, random_state=0)
+    dense, conv = HybridSNClassifier(**params).fit(X, y), PublishedHybridSN(**params).fit(X, y)
+    kinds = [type(layer).__name__ for layer in dense.model_.layers]
+    assert "Conv2D" not in kinds and "Conv2D" in [type(la).__name__ for la in conv.model_.layers]
+    assert dense.model_.count_params() == conv.model_.count_params()
+    for a, b in zip(dense.model_.get_weights(), conv.model_.get_weights()):
+        np.testing.assert_array_equal(a, b.reshape(a.shape))
+    np.testing.assert_allclose(dense.predict_proba(X), conv.predict_proba(X), rtol=1e-5,
+                               atol=1e-6)
+    wide = HybridSNClassifier(**params).fit(rng.normal(size=(40, 11, 11, 12)), y)
+    assert "Conv2D" in [type(layer).__name__ for layer in wide.model_.layers]
+
+
 def test_validation_every_n_keeps_best_and_writes_csv(tmp_path):
     X, y = _spectra(200)
     csv_path = tmp_path / "history.csv"
