@@ -7,11 +7,7 @@ GPU up front), unless :func:`configure_devices` ran before.
 
 from ..utils._native_logs import quiet_native_logs
 
-# TensorFlow's import and device probe log lines; and its C++ log at level 3, errors
-# included: the errors that matter reach Python as exceptions, the others are notices
-# such as a graph optimizer pass giving up on CNN3D's padded convolutions (SKRS_VERBOSE=1
-# or TF_CPP_MIN_LOG_LEVEL shows them)
-with quiet_native_logs(min_tf_level=3):
+with quiet_native_logs(min_tf_level=2):  # TensorFlow's import and device probe log lines
     import tensorflow as _tf
 
     _tf.config.list_physical_devices()

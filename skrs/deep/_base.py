@@ -456,11 +456,12 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                 for start, stop in self._phases(initial_epoch, final_epoch):
                     if start >= stop:
                         continue
-                    self._begin_phase(start)
+                    self._begin_phase(start)  # may compile, which sets one step per call
                     train.start(start)
-                    # one step per call under a distribution strategy: Keras's multi-step
-                    # loop fails on its distributed iterators (TensorFlow 2.21, Keras 3.15)
-                    _run_steps_per_call(self.model_, 1 if self.distribute is not None
+                    # one step per call under a distribution strategy (ours, or one whose
+                    # scope the fit runs in): Keras's multi-step loop fails on distributed
+                    # iterators (TensorFlow 2.21, Keras 3.15)
+                    _run_steps_per_call(self.model_, 1 if tf.distribute.has_strategy()
                                         else steps_per_execution(len(train)))
                     # shuffle=False: samples are already shuffled per epoch by BatchSequence;
                     # Keras would also reorder batches with Python's global `random`
@@ -477,6 +478,10 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                     if self.model_.stop_training:
                         break
         finally:
+            # predictions run one batch per call: several would be traced again for each
+            # number of batches left over, and held in memory at once
+            if hasattr(self, "model_"):
+                _run_steps_per_call(self.model_, 1)
             # TensorFlow keeps the Python functions of input pipelines for the life of
             # the process, and with them these sequences: let go of their data
             train.release()

@@ -135,7 +135,7 @@ class HybridSNClassifier(BaseDeepClassifier):
     Conv3D layers (8, 16, 32 filters; kernels 3 x 3 x 7, 3 x 3 x 5,
     3 x 3 x 3) learn spectral-spatial features, one Conv2D (64, 3 x 3) mixes
     the stacked spectral features, and Dense 256-128 with dropout classify.
-    Where the Conv2D's kernel covers its whole input (9 x 9 windows), it is
+    Where the Conv2D's kernel covers its whole input (windows up to 9 x 9), it is
     built as the dense layer it equals (same function, same initial weights),
     which trains faster.
     Published Indian Pines OA at 10% training: 98.4%, against 82.6% for a
@@ -188,8 +188,8 @@ class HybridSNClassifier(BaseDeepClassifier):
         "dense_units": (256, 128), "activation": "relu", "dropout": 0.4,
     }
 
-    # the Conv2D as the equivalent Dense layer where its kernel covers its input (9 x 9
-    # windows); False builds the published layers (the benchmarks' plain-Keras network)
+    # the Conv2D as the equivalent Dense layer where its kernel covers its input (windows
+    # up to 9 x 9); False builds the published layers (the benchmarks' plain-Keras network)
     _dense_whole_input_conv = True
 
     def _prepare(self, X):

@@ -25,22 +25,6 @@ def test_importing_skrs_deep_prints_nothing_unless_asked():
         SKRS_VERBOSE="1")
 
 
-def test_training_prints_no_tensorflow_log_lines():
-    """A fit prints nothing unless asked. (With TensorFlow 2.21, CNN3D's padded
-    convolutions make a graph optimizer pass give up and log an error line; the training
-    is unaffected.)"""
-    code = ("import numpy as np; from skrs.deep import CNN3DClassifier; "
-            "X = np.random.default_rng(0).normal(size=(64, 3, 3, 8)).astype('float32'); "
-            "CNN3DClassifier(filters=(2, 2, 2), dense_units=(4,), epochs=1, random_state=0)"
-            ".fit(X, (X[:, 1, 1, 0] > 0).astype(int)); print('fitted')")
-    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL",
-                                                            "SKRS_VERBOSE")}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, timeout=300)
-    assert proc.returncode == 0 and proc.stdout.strip() == "fitted", proc.stderr[-2000:]
-    assert proc.stderr == ""
-
-
 def test_progress_shows_one_bar_over_the_epochs(capsys):
     from skrs.deep import SpectralMLPClassifier
 

@@ -151,18 +151,26 @@ def test_several_steps_per_call_train_the_network_of_one_step_per_call(monkeypat
     scene = make_synthetic_scene(16, 18, 5, 3, random_state=0)
     coords, y = scene.labelled_pixels()
     lazy, y = WindowExtractor(size=3).fit_transform(coords[:300]), y[:300]
-    networks = {}
+    networks, steps = {}, []
+    monkeypatch.setattr(base, "_run_steps_per_call",
+                        lambda model, n, run=base._run_steps_per_call: (steps.append(n),
+                                                                        run(model, n)))
     for most in (1, base.MAX_STEPS_PER_EXECUTION):
         monkeypatch.setattr(base, "MAX_STEPS_PER_EXECUTION", most)
-        for name, X in (("graph", lazy), ("python", np.asarray(lazy))):
+        for name, X, validation in (("graph", lazy, 0.0), ("python", np.asarray(lazy), 0.0),
+                                    ("validated", lazy, 0.25)):
             clf = CNN3DClassifier(filters=(2, 2, 2), dense_units=(8,), epochs=3,
-                                  batch_size=32, random_state=0).fit(X, y)
-            # 10 steps an epoch, then 3: 10, then 3 steps per call
+                                  batch_size=32, validation_fraction=validation,
+                                  random_state=0).fit(X, y)
+            # 180 windows: 6 steps an epoch (5 with validation), then 3: as many per call
             clf.set_params(warm_start=True, epochs=2).fit(X[:90], y[:90])
+            assert clf.model_.steps_per_execution == 1  # predictions: one batch per call
             networks[name, most] = clf
-    for name in ("graph", "python"):
+    assert steps[-12:] == [6, 1, 3, 1, 6, 1, 3, 1, 5, 1, 3, 1]
+    for name in ("graph", "python", "validated"):
         one, several = networks[name, 1], networks[name, base.MAX_STEPS_PER_EXECUTION]
-        assert several.model_.steps_per_execution == 3
-        np.testing.assert_array_equal(one.history_["loss"], several.history_["loss"])
+        assert one.history_.keys() == several.history_.keys()
+        for key in one.history_:
+            np.testing.assert_array_equal(one.history_[key], several.history_[key])
         for a, b in zip(one.model_.get_weights(), several.model_.get_weights()):
             np.testing.assert_array_equal(a, b)
