@@ -16,6 +16,7 @@ from sklearn.pipeline import Pipeline
 from ..datasets import PixelSamples
 from ..utils._named import NamedStates
 
+
 class _Results:
     def __init__(self, enabled=True):
         self.lock = threading.Lock()
@@ -114,6 +115,14 @@ def _close(cache):
     cache._close()
 
 
+def _close_everywhere(cache, client):
+    """Close ``cache`` here and on the workers: what each process keeps for it is
+    dropped, and a task still running keeps nothing for it again."""
+    cache._close()
+    with contextlib.suppress(Exception):
+        client.run(_close, cache)
+
+
 def _memory_budget(client, share, default=2**30):
     """``share`` of the smallest worker memory limit, if the workers have limits."""
     with contextlib.suppress(Exception):
@@ -148,9 +157,7 @@ def prefix_cache(search, client):
         best = getattr(search, "best_estimator_", None)
         if isinstance(best, Pipeline) and isinstance(best.memory, ProcessLocalMemory):
             best.set_params(memory=None)
-        memory._close()
-        with contextlib.suppress(Exception):
-            client.run(_close, memory)
+        _close_everywhere(memory, client)
 
 
 def _libsvm_paths(estimator, cache=None):
@@ -198,6 +205,4 @@ def kernel_cache(search, client):
         best = getattr(search, "best_estimator_", None)
         if best is not None:
             _set_kernel_cache(best, _libsvm_paths(best, cache), None)
-        cache._close()
-        with contextlib.suppress(Exception):
-            client.run(_close, cache)
+        _close_everywhere(cache, client)

@@ -26,6 +26,7 @@ from libsvm import svm as _svm
 from ..utils._named import NamedStates
 from ._pairs import addresses
 
+
 class _Store:
     def __init__(self, enabled=True):
         self.lock = threading.Lock()
