@@ -24,9 +24,15 @@ def _data(n_classes, n=240, n_features=6, seed=0):
     return X, y
 
 
+def _nodes(n):
+    """Bytes of the node array a thread keeps for training sets of up to n rows (1% more)."""
+    rows = n + n // 100
+    return 16 * rows * (rows + 2)
+
+
 def _kept(n):
     """Bytes a cache keeps for one training set of n rows fitted in one thread."""
-    return 8 * n * n + 16 * n * (n + 2)
+    return 8 * n * n + _nodes(n)
 
 
 def _same_model(ours, own, X):
@@ -110,7 +116,18 @@ def test_a_thread_reuses_its_kernel_matrix_and_counts_it_once():
         for data in (X, X[:-1] * 2, X):  # X again: its distances are kept
             LibSVMClassifier(kernel_cache=cache).fit(data, y[:len(data)])
         n = len(X)
-        assert cache.nbytes == 8 * n * n + 8 * (n - 1) ** 2 + 16 * n * (n + 2)
+        assert cache.nbytes == 8 * n * n + 8 * (n - 1) ** 2 + _nodes(n)
+
+
+def test_a_smaller_training_set_reuses_the_threads_larger_kernel_matrix():
+    # the folds of a search differ by a row: each switch would otherwise write a new matrix
+    X, y = _data(3)
+    n = len(X)
+    with KernelCache() as cache:
+        LibSVMClassifier(kernel_cache=cache).fit(X, y)
+        smaller = LibSVMClassifier(C=10, kernel_cache=cache).fit(X[:-1] * 2, y[:-1])
+        assert cache.nbytes == 8 * n * n + 8 * (n - 1) ** 2 + _nodes(n)
+    _same_model(smaller, LibSVMClassifier(C=10).fit(X[:-1] * 2, y[:-1]), X)
 
 
 def test_a_cache_switched_off_in_this_process_is_not_used():
