@@ -21,6 +21,30 @@ def _conv3d(x, size, filters, kernel, activation, regularizer):
     return x, tuple(s - k + 1 for s, k in zip(size, kernel))
 
 
+@keras.saving.register_keras_serializable(package="skrs")
+class SpectralZeroPadding(keras.layers.Layer):
+    """Zeros at both spectral ends of (rows, cols, bands, channels) volumes: what
+    ``ZeroPadding3D((0, 0, padding))`` gives, made by concatenation instead of a Pad op.
+    A Pad before a Conv3D made TensorFlow's graph optimizer (grappler's remapper) fail on
+    the training loop and print an error line at every fit (the fit itself was right)."""
+
+    def __init__(self, padding, **kwargs):
+        super().__init__(**kwargs)
+        self.padding = int(padding)
+
+    def call(self, x):
+        zeros = [keras.ops.zeros_like(x[:, :, :, :1])] * self.padding
+        return keras.ops.concatenate(zeros + [x] + zeros, axis=3)
+
+    def compute_output_shape(self, input_shape):
+        rows, cols, bands, channels = input_shape[1:]
+        bands = None if bands is None else bands + 2 * self.padding
+        return (input_shape[0], rows, cols, bands, channels)
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}
+
+
 def _whole_input_conv2d(x, kernel, channels, filters, activation, regularizer):
     """A Conv2D whose kernel covers its whole (rows, cols, channels) input, run as the
     Dense layer it is: the same function of the flattened input, with the kernel
@@ -116,7 +140,7 @@ class CNN3DClassifier(BaseDeepClassifier):
         x, size = _as_volume(x, self.input_shape_)
         for i, (filters, pool) in enumerate(zip(self.filters, self.pool_sizes)):
             if i and self.spectral_padding:
-                x = keras.layers.ZeroPadding3D((0, 0, self.spectral_padding))(x)
+                x = SpectralZeroPadding(self.spectral_padding)(x)
                 size = size[:2] + (size[2] + 2 * self.spectral_padding,)
             x, size = _conv3d(x, size, filters, self.kernel_size, self.activation, regularizer)
             pool = min(pool, size[2])

@@ -111,7 +111,7 @@ def test_lecture_standard_model_architecture_and_recipe():
                           loss="mean_squared_error", batch_size=50, epochs=0)
     clf.fit(X, [1, 2, 3, 4])
     shapes = [tuple(layer.output.shape[1:]) for layer in clf.model_.layers
-              if layer.name.split("_")[0] in ("conv3d", "max", "zero")]
+              if layer.name.split("_")[0] in ("conv3d", "max", "spectral")]
     assert shapes == [(7, 7, 216, 48), (7, 7, 72, 48), (7, 7, 76, 48), (5, 5, 72, 32),
                       (5, 5, 24, 32), (5, 5, 28, 32), (3, 3, 24, 32), (3, 3, 12, 32)]
     opt = clf.model_.optimizer
@@ -266,6 +266,18 @@ def test_mixed_precision_keeps_float32_output():
     assert conv.compute_dtype in ("bfloat16", "float16")
     assert clf.model_.output.dtype == "float32"
     assert clf.predict_proba(X).dtype == np.float64
+
+
+def test_spectral_zero_padding_is_keras_zero_padding3d():
+    import keras
+
+    from skrs.deep._cnn import SpectralZeroPadding
+
+    volumes = np.random.default_rng(0).normal(size=(2, 3, 4, 5, 6)).astype(np.float32)
+    expected = np.asarray(keras.layers.ZeroPadding3D((0, 0, 2))(volumes))
+    layer = SpectralZeroPadding(2)
+    np.testing.assert_array_equal(np.asarray(layer(volumes)), expected)
+    assert layer.compute_output_shape((None, 3, 4, 5, 6)) == (None, 3, 4, 9, 6)
 
 
 @pytest.mark.parametrize("cls", DEEP)

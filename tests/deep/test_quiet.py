@@ -32,3 +32,22 @@ def test_progress_shows_one_bar_over_the_epochs(capsys):
     SpectralMLPClassifier(epochs=3, verbose="progress", random_state=0).fit(X, X[:, 0] > 0)
     err = capsys.readouterr().err
     assert "SpectralMLPClassifier" in err and "/3 [" in err and "loss=" in err
+
+
+def test_fitting_the_window_networks_prints_nothing():
+    # a Pad before a Conv3D once made TensorFlow's graph optimizer print an error line per fit
+    code = (
+        "from skrs.datasets import make_synthetic_scene\n"
+        "from skrs.deep import CNN3DClassifier, HybridSNClassifier\n"
+        "from skrs.preprocessing import WindowExtractor\n"
+        "coords, y = make_synthetic_scene(16, 16, 10, 3, random_state=0).labelled_pixels()\n"
+        "X = WindowExtractor(size=5).fit_transform(coords)\n"
+        "for cls in (CNN3DClassifier, HybridSNClassifier):\n"
+        "    cls(epochs=2, batch_size=32, random_state=0).fit(X, y).predict(X)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL",
+                                                            "SKRS_VERBOSE")}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stderr == ""
