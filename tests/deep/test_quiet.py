@@ -7,6 +7,12 @@ import sys
 import numpy as np
 
 
+def _quiet_env():
+    """This environment without the settings that make TensorFlow or skrs talk."""
+    return {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL",
+                                                            "SKRS_VERBOSE")}
+
+
 def _stderr_of_import(**env):
     code = ("import skrs.deep, tensorflow as tf; tf.constant(1.0) + 1; "
             "import sys; print('after', file=sys.stderr)")
@@ -15,10 +21,8 @@ def _stderr_of_import(**env):
 
 
 def test_importing_skrs_deep_prints_nothing_unless_asked():
-    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL",
-                                                            "SKRS_VERBOSE")}
     quiet = subprocess.run([sys.executable, "-c", "import skrs.deep"], capture_output=True,
-                           text=True, env=env, timeout=300).stderr
+                           text=True, env=_quiet_env(), timeout=300).stderr
     assert quiet == ""
     assert _stderr_of_import().strip().endswith("after")
     assert "I0000" in _stderr_of_import(SKRS_VERBOSE="1") or "absl" in _stderr_of_import(
@@ -45,9 +49,7 @@ def test_fitting_the_window_networks_prints_nothing():
         "for cls in (CNN3DClassifier, HybridSNClassifier):\n"
         "    cls(epochs=2, batch_size=32, random_state=0).fit(X, y).predict(X)\n"
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL",
-                                                            "SKRS_VERBOSE")}
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, timeout=300)
+                         env=_quiet_env(), timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stderr == ""
