@@ -197,6 +197,10 @@ def _copy_of_cache(max_bytes, name):
     return cache
 
 
+# kernel values formed per block of rows (16 MB)
+_BLOCK_VALUES = 2**21
+
+
 def rbf_kernel_problem(distances, gamma, order, y, nodes=None):
     """A LIBSVM precomputed-kernel problem (``-t 4``) of the RBF kernel
     ``exp(-gamma * distances)``, its rows in ``order`` and labelled ``y``.
@@ -205,25 +209,31 @@ def rbf_kernel_problem(distances, gamma, order, y, nodes=None):
     ``r + 1`` (LIBSVM's sample serial number) and then the kernel values of
     row ``r`` against every row; the problem's rows point into it in
     ``order``. LIBSVM reads only the serial numbers and values of a
-    precomputed kernel. The kernel is formed a block of rows at a time, then
-    written to the nodes: few blocks, as each numpy call releases the GIL
-    and may have to wait for it (the in-process dask scheduler's thread
+    precomputed kernel. The kernel is symmetric, as LIBSVM's own is (its dot
+    products are), so only the blocks of ``distances`` on and above the
+    diagonal are read: most ``exp`` (the bulk of the cost where numpy's float64
+    ``exp`` is not vectorised, on CPUs without AVX-512) fill two entries. It is formed a block of rows at
+    a time, then written to the nodes: few blocks, as each numpy call releases
+    the GIL and may have to wait for it (the in-process dask scheduler's thread
     holds it up to 5 ms at a time).
     """
     n = distances.shape[0]
-    block = max(1, 2**21 // max(n, 1))  # 16 MB of kernel values
+    block = max(1, _BLOCK_VALUES // max(n, 1))
     if nodes is None:
         nodes = np.empty((n, n + 2), dtype=_svm.svm_node)
     nodes["index"][:, 0] = 0
     nodes["value"][:, 0] = np.arange(1, n + 1)
     nodes["index"][:, -1] = -1
-    values, rows = nodes["value"], np.empty((min(block, n), n))
+    values, memory = nodes["value"], np.empty(min(block, n) * n)
     for start in range(0, n, block):
         stop = min(n, start + block)
-        kernel = rows[:stop - start]
-        np.multiply(distances[start:stop], -gamma, out=kernel)
+        # rows start:stop from column start on; the columns before are the rows of the
+        # blocks above, written by them
+        kernel = memory[:(stop - start) * (n - start)].reshape(stop - start, n - start)
+        np.multiply(distances[start:stop, start:], -gamma, out=kernel)
         np.exp(kernel, out=kernel)
-        values[start:stop, 1:-1] = kernel
+        values[start:stop, 1 + start:-1] = kernel
+        values[stop:, 1 + start:1 + stop] = kernel[:, stop - start:].T
     problem = _svm.svm_problem.__new__(_svm.svm_problem)
     problem.l, problem.n = n, n
     problem.x_space = nodes  # alive as long as the problem

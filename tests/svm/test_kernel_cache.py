@@ -190,6 +190,23 @@ def test_squared_distances_are_libsvms():
     np.testing.assert_allclose(distances[0, 1:], row, rtol=1e-14)
 
 
+@pytest.mark.parametrize("rows_per_block", [1, 3, 23])
+def test_the_kernel_is_formed_from_the_upper_blocks_and_mirrored(monkeypatch, rows_per_block):
+    import skrs.svm._kernel_cache as kernel_cache_module
+
+    monkeypatch.setattr(kernel_cache_module, "_BLOCK_VALUES", 23 * rows_per_block)
+    rng = np.random.default_rng(5)
+    distances = squared_distances(rng.normal(size=(23, 4)))
+    assert np.array_equal(distances, distances.T)
+    problem = rbf_kernel_problem(distances, 0.7, np.arange(23), np.ones(23))
+    np.testing.assert_array_equal(problem.x_space["value"][:, 1:-1], np.exp(-0.7 * distances))
+    # what is below the diagonal blocks is never read
+    below = np.tril(np.ones((23, 23), dtype=bool), -rows_per_block)
+    kernel = rbf_kernel_problem(np.where(below, np.nan, distances), 0.7, np.arange(23),
+                                np.ones(23)).x_space["value"][:, 1:-1]
+    np.testing.assert_array_equal(kernel, np.exp(-0.7 * distances))
+
+
 def test_the_precomputed_problem_lays_out_libsvms_nodes():
     rng = np.random.default_rng(4)
     distances = squared_distances(rng.normal(size=(5, 3)))
