@@ -211,11 +211,12 @@ def rbf_kernel_problem(distances, gamma, order, y, nodes=None):
     ``order``. LIBSVM reads only the serial numbers and values of a
     precomputed kernel. The kernel is symmetric, as LIBSVM's own is (its dot
     products are), so only the blocks of ``distances`` on and above the
-    diagonal are read: most ``exp`` (the bulk of the cost where numpy's float64
-    ``exp`` is not vectorised, on CPUs without AVX-512) fill two entries. It is formed a block of rows at
-    a time, then written to the nodes: few blocks, as each numpy call releases
-    the GIL and may have to wait for it (the in-process dask scheduler's thread
-    holds it up to 5 ms at a time).
+    diagonal are read: most ``exp`` (the bulk of the cost where numpy's
+    float64 ``exp`` is not vectorised, on CPUs without AVX-512) fill two
+    entries. It is formed a block of rows at a time, then written to the
+    nodes: few blocks, as each numpy call releases the GIL and may have to
+    wait for it (the in-process dask scheduler's thread holds it up to 5 ms
+    at a time).
     """
     n = distances.shape[0]
     block = max(1, _BLOCK_VALUES // max(n, 1))
