@@ -1,9 +1,10 @@
 """LibSVMClassifier against sklearn.svm.SVC with the same parameters, on
 real Salinas-A spectra (2674 training / 2674 test pixels, 204 bands).
 
-Target (core issue): fit and predict within 1.2x of SVC, same accuracy.
-The ``track_*_ratio`` benchmarks time both in the same process, alternating,
-so the ratio is not at the mercy of machine noise between runs.
+Target (core issue): fit and predict within 1.2x of SVC, same accuracy; the performance
+issue asks for fit <= 1.0x and predict <= 0.5x, on an idle machine and with a second
+busy process on it. The ``track_*_ratio`` benchmarks time both in the same process,
+alternating, so the ratio is not at the mercy of machine noise between runs.
 """
 
 import time
@@ -13,7 +14,7 @@ from sklearn.svm import SVC
 
 from skrs.svm import LibSVMClassifier
 
-from .common import salinas_a_spectra
+from .common import machine, salinas_a_spectra
 
 PARAMS = dict(C=100.0, gamma=0.01)
 IMPLEMENTATIONS = {"skrs.LibSVMClassifier": LibSVMClassifier, "sklearn.SVC": SVC}
@@ -43,8 +44,11 @@ class SVMFitPredict:
 
 
 class SVMRatioToSVC:
-    """Time of LibSVMClassifier divided by time of SVC, measured side by side."""
+    """Time of LibSVMClassifier divided by time of SVC, measured side by side, on an
+    idle machine and with another process keeping a core busy."""
 
+    params = ["idle", "busy"]
+    param_names = ["machine"]
     timeout = 600
     repeat = 1
     number = 1
@@ -52,27 +56,28 @@ class SVMRatioToSVC:
     def setup_cache(self):
         return salinas_a_spectra()
 
-    def _ratio(self, data, step):
+    def _ratio(self, data, step, state):
         X_train, X_test, y_train, _ = data
         fitted = {name: cls(**PARAMS).fit(X_train, y_train)
                   for name, cls in IMPLEMENTATIONS.items()}
         times = {name: [] for name in IMPLEMENTATIONS}
-        for _ in range(5):  # alternate so both see the same machine state
-            for name, cls in IMPLEMENTATIONS.items():
-                start = time.perf_counter()
-                if step == "fit":
-                    cls(**PARAMS).fit(X_train, y_train)
-                else:
-                    fitted[name].predict(X_test)
-                times[name].append(time.perf_counter() - start)
+        with machine(state):
+            for _ in range(5):  # alternate so both see the same machine state
+                for name, cls in IMPLEMENTATIONS.items():
+                    start = time.perf_counter()
+                    if step == "fit":
+                        cls(**PARAMS).fit(X_train, y_train)
+                    else:
+                        fitted[name].predict(X_test)
+                    times[name].append(time.perf_counter() - start)
         return float(np.min(times["skrs.LibSVMClassifier"]) / np.min(times["sklearn.SVC"]))
 
-    def track_fit_ratio(self, data):
-        return self._ratio(data, "fit")
+    def track_fit_ratio(self, data, state):
+        return self._ratio(data, "fit", state)
 
     track_fit_ratio.unit = "ratio"
 
-    def track_predict_ratio(self, data):
-        return self._ratio(data, "predict")
+    def track_predict_ratio(self, data, state):
+        return self._ratio(data, "predict", state)
 
     track_predict_ratio.unit = "ratio"

@@ -4,7 +4,11 @@
 for CI; ``full`` uses the sizes quoted in the issues.
 """
 
+import contextlib
 import os
+import subprocess
+import sys
+import time
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -34,3 +38,19 @@ class RunOnce:
     repeat = 1
     rounds = 1
     warmup_time = 0
+
+
+@contextlib.contextmanager
+def machine(state):
+    """Run the block on an ``"idle"`` machine, or a ``"busy"`` one: another process keeps
+    one core busy (a pure-Python loop, as another user's job would) until the block ends."""
+    if state == "idle":
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)  # running before the block starts
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
