@@ -1,11 +1,12 @@
 import os
 
+import numpy as np
 import pytest
 from sklearn.base import is_classifier
 from sklearn.utils import estimator_checks as checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skrs.deep import ResNet50Classifier
+from skrs.deep import FCNSegmenter, ResNet50Classifier
 from skrs.preprocessing import NDVI
 from skrs.svm import KernelCache, LibSVMClassifier
 from skrs.utils import all_estimators
@@ -65,11 +66,32 @@ def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
+def _deep_expected_failures(estimator):
+    if type(estimator).__name__ == "FCNSegmenter":  # order invariance: see the test below
+        return {"check_methods_sample_order_invariance":
+                "float32 network: a pixel's probabilities can differ in their last float32 bit "
+                "(6e-8) with its position in a batch (oneDNN's AVX2 kernels), under rtol=1e-7"}
+    return {}
+
+
 # each check trains the network: minutes per estimator on a CPU
 @pytest.mark.slow
-@parametrize_with_checks(_instances(deep=True))
+@parametrize_with_checks(_instances(deep=True), expected_failed_checks=_deep_expected_failures)
 def test_sklearn_compatible_deep(estimator, check):
     check(estimator)
+
+
+@pytest.mark.slow
+def test_segmenter_predictions_do_not_depend_on_sample_order():
+    """sklearn's check_methods_sample_order_invariance at float32's precision."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 4)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+    clf = FCNSegmenter(**{**CHECK_PARAMS["FCNSegmenter"], "epochs": 3}).fit(X, y)
+    order = rng.permutation(len(X))
+    np.testing.assert_allclose(clf.predict_proba(X)[order], clf.predict_proba(X[order]),
+                               rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(clf.predict(X)[order], clf.predict(X[order]))
 
 
 @pytest.mark.parametrize("estimator", [cls(**CHECK_PARAMS.get(name, {}))
