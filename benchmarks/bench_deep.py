@@ -18,7 +18,7 @@ import numpy as np
 from skrs.datasets import Scene
 from skrs.preprocessing import WindowExtractor
 
-from .common import PROFILE, RunOnce
+from .common import PROFILE, SMOKE, RunOnce
 
 MODELS = ["cnn3d", "hybridsn"]
 
@@ -69,7 +69,7 @@ class DeepThroughput:
     params = MODELS
     param_names = ["model"]
     timeout = 600
-    N_TRAIN = 1_000 if PROFILE == "fast" else 10_000
+    N_TRAIN = {"full": 10_000, "smoke": 200}.get(PROFILE, 1_000)
 
     def setup(self, model):
         scene = synthetic_cube((145, 145, 200))
@@ -94,13 +94,15 @@ class DeepSceneMemory:
     params = (MODELS, ["lazy", "materialised"])
     param_names = ["model", "windows"]
     timeout = 1800
-    if PROFILE == "fast":
-        SHAPE, N_TRAIN, N_PREDICT = (300, 300, 100), 1_000, 10_000
-    else:
+    if PROFILE == "full":
         SHAPE, N_TRAIN, N_PREDICT = (1417, 614, 220), 33_000, 300_000
+    elif SMOKE:
+        SHAPE, N_TRAIN, N_PREDICT = (100, 100, 30), 200, 1_000
+    else:
+        SHAPE, N_TRAIN, N_PREDICT = (300, 300, 100), 1_000, 10_000
 
     def setup(self, model, windows):
-        if PROFILE != "fast" and (model == "cnn3d" or windows == "materialised"):
+        if PROFILE == "full" and (model == "cnn3d" or windows == "materialised"):
             # cnn3d: ~160 M multiply-adds per 220-band window, hours for 300,000 on a CPU
             raise NotImplementedError("the full-size scene runs for lazy hybridsn only")
         self.scene = synthetic_cube(self.SHAPE)
@@ -188,13 +190,14 @@ class DeepRatioToKeras(RunOnce):
     (see :func:`deep_throughputs`), and for HybridSN over plain Keras on its published
     layers; the issue's target for the default HybridSN is 1.8x."""
 
-    params = ["hybridsn"] if PROFILE == "fast" else MODELS
+    params = MODELS if PROFILE == "full" else ["hybridsn"]
     param_names = ["model"]
 
     def setup_cache(self):
-        if PROFILE == "fast":
-            return {"hybridsn": deep_throughputs("hybridsn", epochs=3, n=1_000, repeats=1)}
-        return {name: deep_throughputs(name) for name in MODELS}
+        if PROFILE == "full":
+            return {name: deep_throughputs(name) for name in MODELS}
+        n, epochs = (300, 2) if SMOKE else (1_000, 3)
+        return {"hybridsn": deep_throughputs("hybridsn", epochs=epochs, n=n, repeats=1)}
 
     def track_ratio_float32_to_keras(self, rates, model):
         return rates[model]["skrs float32"] / rates[model]["keras float32"]
@@ -254,9 +257,9 @@ class DeepPrecisionAccuracy(RunOnce):
     param_names = ["split"]
 
     def setup_cache(self):
-        if PROFILE == "fast":
-            return precision_accuracy(seeds=[0], epochs=3)
-        return precision_accuracy()
+        if PROFILE == "full":
+            return precision_accuracy()
+        return precision_accuracy(seeds=[0], epochs=1 if SMOKE else 3)
 
     def track_oa_points_bfloat16_minus_float32(self, result, split):
         oa = result[split]
@@ -290,7 +293,7 @@ class RepeatedFits:
     params = ["skrs-mlp", "skrs-patchcnn", "keras-mlp"]
     param_names = ["fitter"]
     timeout = 900
-    N_FITS, WARM_UP = (6, 2) if PROFILE == "fast" else (24, 4)
+    N_FITS, WARM_UP = {"full": (24, 4), "smoke": (3, 1)}.get(PROFILE, (6, 2))
 
     def setup(self, fitter):
         rng = np.random.default_rng(0)

@@ -33,7 +33,7 @@ import numpy as np
 from .bench_map import N_BANDS, _tile_rows, fit_pixel_model, write_tile
 from .common import PROFILE, RunOnce
 
-SIDE = 2048 if PROFILE == "full" else 256
+SIDE = {"full": 2048, "smoke": 128}.get(PROFILE, 256)
 
 
 def _write_image(path, side):

@@ -1,7 +1,9 @@
 """Shared data for the benchmarks.
 
 ``SKRS_BENCH_PROFILE=fast`` (the default) keeps every benchmark small enough
-for CI; ``full`` uses the sizes quoted in the issues.
+for a few minutes' run on 2 cores; ``full`` uses the sizes quoted in the issues;
+``smoke`` shrinks the slowest ones further, so that CI can check that every
+benchmark runs and records a number (its figures mean nothing).
 """
 
 import contextlib
@@ -14,6 +16,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 PROFILE = os.environ.get("SKRS_BENCH_PROFILE", "fast")
+SMOKE = PROFILE == "smoke"
 
 
 def salinas_a_spectra():

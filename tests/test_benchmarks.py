@@ -1,5 +1,5 @@
 """The asv suite: ``asv check`` finds every benchmark, and a quick run of the
-fast profile records a result for each benchmark, which ``asv publish`` turns
+smoke profile records a result for each benchmark, which ``asv publish`` turns
 into the HTML report. asv runs in a temporary copy of ``asv.conf.json`` (its
 results, HTML and machine file under ``tmp_path``), on this environment."""
 
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(ASV).exists(), reaso
 
 
 def _asv(tmp_path, *args, timeout=300):
-    env = dict(os.environ, HOME=str(tmp_path), SKRS_BENCH_PROFILE="fast",
+    env = dict(os.environ, HOME=str(tmp_path), SKRS_BENCH_PROFILE="smoke",
                SKRS_DATA=str(get_data_home().resolve()))
     result = subprocess.run([ASV, *args], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=timeout)
