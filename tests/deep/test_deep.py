@@ -146,6 +146,32 @@ def test_hybridsn_runs_a_whole_input_conv2d_as_the_dense_layer_it_equals():
     assert "Conv2D" in [type(layer).__name__ for layer in wide.model_.layers]
 
 
+@pytest.mark.parametrize("cls", DEEP)
+def test_a_fit_traces_its_training_step_once(cls, windows, monkeypatch):
+    """The loss's, metrics' and optimizer's variables exist before Keras traces the training
+    step (created inside its first trace, they make TensorFlow trace it again)."""
+    import keras
+
+    traces = []
+    train_step = keras.Model.train_step
+
+    def counting_train_step(self, data):
+        traces.append(type(self).__name__)
+        return train_step(self, data)
+
+    monkeypatch.setattr(keras.Model, "train_step", counting_train_step)
+    _, _, y, X = windows
+    first = cls(**FAST).fit(X[:100], y[:100])  # a last batch of 4: batch shapes differ
+    assert len(traces) == 1
+    traces.clear()
+    second = cls(**FAST, class_weight="balanced").fit(X[:100], y[:100])  # sample weights
+    assert len(traces) == 1
+    monkeypatch.undo()
+    reference = cls(**FAST).fit(X[:100], y[:100])
+    np.testing.assert_array_equal(first.predict_proba(X), reference.predict_proba(X))
+    assert second.n_iter_ == 2
+
+
 def test_validation_every_n_keeps_best_and_writes_csv(tmp_path):
     X, y = _spectra(200)
     csv_path = tmp_path / "history.csv"
