@@ -18,7 +18,7 @@ import numpy as np
 from skrs.datasets import Scene
 from skrs.preprocessing import WindowExtractor
 
-from .common import PROFILE, SMOKE, RunOnce
+from .common import PROFILE, RunOnce, sized
 
 MODELS = ["cnn3d", "hybridsn"]
 
@@ -69,7 +69,7 @@ class DeepThroughput:
     params = MODELS
     param_names = ["model"]
     timeout = 600
-    N_TRAIN = {"full": 10_000, "smoke": 200}.get(PROFILE, 1_000)
+    N_TRAIN = sized(1_000, full=10_000, smoke=200)
 
     def setup(self, model):
         scene = synthetic_cube((145, 145, 200))
@@ -94,12 +94,9 @@ class DeepSceneMemory:
     params = (MODELS, ["lazy", "materialised"])
     param_names = ["model", "windows"]
     timeout = 1800
-    if PROFILE == "full":
-        SHAPE, N_TRAIN, N_PREDICT = (1417, 614, 220), 33_000, 300_000
-    elif SMOKE:
-        SHAPE, N_TRAIN, N_PREDICT = (100, 100, 30), 200, 1_000
-    else:
-        SHAPE, N_TRAIN, N_PREDICT = (300, 300, 100), 1_000, 10_000
+    SHAPE, N_TRAIN, N_PREDICT = sized(((300, 300, 100), 1_000, 10_000),
+                                      full=((1417, 614, 220), 33_000, 300_000),
+                                      smoke=((100, 100, 30), 200, 1_000))
 
     def setup(self, model, windows):
         if PROFILE == "full" and (model == "cnn3d" or windows == "materialised"):
@@ -196,7 +193,7 @@ class DeepRatioToKeras(RunOnce):
     def setup_cache(self):
         if PROFILE == "full":
             return {name: deep_throughputs(name) for name in MODELS}
-        n, epochs = (300, 2) if SMOKE else (1_000, 3)
+        n, epochs = sized((1_000, 3), smoke=(300, 2))
         return {"hybridsn": deep_throughputs("hybridsn", epochs=epochs, n=n, repeats=1)}
 
     def track_ratio_float32_to_keras(self, rates, model):
@@ -259,7 +256,7 @@ class DeepPrecisionAccuracy(RunOnce):
     def setup_cache(self):
         if PROFILE == "full":
             return precision_accuracy()
-        return precision_accuracy(seeds=[0], epochs=1 if SMOKE else 3)
+        return precision_accuracy(seeds=[0], epochs=sized(3, smoke=1))
 
     def track_oa_points_bfloat16_minus_float32(self, result, split):
         oa = result[split]
@@ -293,7 +290,7 @@ class RepeatedFits:
     params = ["skrs-mlp", "skrs-patchcnn", "keras-mlp"]
     param_names = ["fitter"]
     timeout = 900
-    N_FITS, WARM_UP = {"full": (24, 4), "smoke": (3, 1)}.get(PROFILE, (6, 2))
+    N_FITS, WARM_UP = sized((6, 2), full=(24, 4), smoke=(3, 1))
 
     def setup(self, fitter):
         rng = np.random.default_rng(0)

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from .common import PROFILE, SMOKE
+from .common import PROFILE, sized
 
 FULL = PROFILE == "full"
 CONFIG = {
@@ -34,7 +34,7 @@ def eurosat_split():
     train = load_eurosat("train", split=(80, 0, 20), download_if_missing=False)
     test = load_eurosat("test", split=(80, 0, 20), download_if_missing=False)
     if not FULL:  # 4 classes (smoke: 2, a quarter of their patches)
-        n_classes, step = (2, 4) if SMOKE else (4, 1)
+        n_classes, step = sized((4, 1), smoke=(2, 4))
         keep_train = np.flatnonzero(train.target < n_classes)[::step]
         keep_test = np.flatnonzero(test.target < n_classes)[::step]
         return (train.data[keep_train], train.target[keep_train], test.data[keep_test],

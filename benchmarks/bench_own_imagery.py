@@ -31,9 +31,9 @@ import time
 import numpy as np
 
 from .bench_map import N_BANDS, _tile_rows, fit_pixel_model, write_tile
-from .common import PROFILE, RunOnce
+from .common import RunOnce, sized
 
-SIDE = {"full": 2048, "smoke": 128}.get(PROFILE, 256)
+SIDE = sized(256, full=2048, smoke=128)
 
 
 def _write_image(path, side):

@@ -26,13 +26,13 @@ import time
 
 import numpy as np
 
-from .common import PROFILE, SMOKE
+from .common import PROFILE, sized
 
 
 def _grid():
     from skrs.experiment import svm_search
 
-    return svm_search(cv={"full": 10, "smoke": 3}.get(PROFILE, 5))
+    return svm_search(cv=sized(5, full=10, smoke=3))
 
 
 def _loopback_bytes():
@@ -55,7 +55,7 @@ def _run_all():
     scene = load_salinas_a(download_if_missing=False)
     X, y = scene.labelled_pixels()
     if PROFILE != "full":
-        X, _, y, _ = train_test_split(X, y, train_size=0.2 if SMOKE else 0.5, stratify=y,
+        X, _, y, _ = train_test_split(X, y, train_size=sized(0.5, smoke=0.2), stratify=y,
                                       random_state=0)
 
     out = {"pixels": len(y)}

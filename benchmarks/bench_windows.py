@@ -12,11 +12,11 @@ import numpy as np
 from skrs.datasets import PixelSamples, Scene
 from skrs.preprocessing import WindowExtractor
 
-from .common import PROFILE
+from .common import sized
 
-# fast: 200 x 200 x 64 cube, 20,000 pixels; full: 400 x 400 x 200, 50,000 pixels
-SHAPE, N_PIXELS = {"full": ((400, 400, 200), 50_000),
-                   "smoke": ((100, 100, 32), 5_000)}.get(PROFILE, ((200, 200, 64), 20_000))
+# (cube shape, pixels read)
+SHAPE, N_PIXELS = sized(((200, 200, 64), 20_000), full=((400, 400, 200), 50_000),
+                        smoke=((100, 100, 32), 5_000))
 BATCH = 512
 
 

@@ -16,7 +16,13 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 PROFILE = os.environ.get("SKRS_BENCH_PROFILE", "fast")
-SMOKE = PROFILE == "smoke"
+
+
+def sized(fast, *, full=None, smoke=None):
+    """The size (or any setting) for this run's profile; ``full`` and ``smoke`` default to
+    ``fast``."""
+    value = {"full": full, "smoke": smoke}.get(PROFILE)
+    return fast if value is None else value
 
 
 def salinas_a_spectra():

@@ -473,10 +473,12 @@ class BaseDeepClassifier(ClassifierMixin, BaseEstimator):
                     train.start(start)
                     # one step per call under a distribution strategy (ours, or one whose
                     # scope the fit runs in): Keras's multi-step loop fails on distributed
-                    # iterators (TensorFlow 2.21, Keras 3.15)
-                    _run_steps_per_call(self.model_, 1 if tf.distribute.has_strategy()
-                                        else steps_per_execution(len(train)))
-                    if not tf.distribute.has_strategy():
+                    # iterators (TensorFlow 2.21, Keras 3.15); Keras builds the training
+                    # state itself there
+                    if tf.distribute.has_strategy():
+                        _run_steps_per_call(self.model_, 1)
+                    else:
+                        _run_steps_per_call(self.model_, steps_per_execution(len(train)))
                         _build_training_state(
                             self.model_, np.asarray(X_train[:1], dtype=np.float32),
                             targets[:1], None if weights is None else weights[:1])
