@@ -10,7 +10,7 @@ It prints one line per figure and writes them all to ``--out`` (JSON):
 2. ``throughput``: training samples/s of HybridSN (9 x 9 Salinas-A windows, lazy) and
    PatchCNN (64 x 64 EuroSAT RGB patches) in float32 and with ``mixed_precision=True``
    (float16 on a GPU, bfloat16 on a CPU), beside plain Keras fitting the same network on
-   the same data materialised as one float32 array (median epoch after the first).
+   the same data materialised as one float32 array (fastest epoch after the first).
 3. ``mirrored``: HybridSN with ``distribute="mirrored"`` (``tf.distribute.MirroredStrategy``
    over every visible GPU), samples/s and replicas.
 4. ``dask``: an in-process cluster of 2 CPU workers and one worker per GPU
