@@ -64,14 +64,12 @@ class SVMRatioToSVC:
 
     def _ratio(self, data, step, state):
         X_train, X_test, y_train, _ = data
-        fitted = {name: cls(**PARAMS).fit(X_train, y_train)
-                  for name, cls in IMPLEMENTATIONS.items()}
         if step == "fit":
             runs = {name: lambda cls=cls: cls(**PARAMS).fit(X_train, y_train)
                     for name, cls in IMPLEMENTATIONS.items()}
         elif step == "predict":
-            runs = {name: lambda model=model: model.predict(X_test)
-                    for name, model in fitted.items()}
+            runs = {name: lambda model=cls(**PARAMS).fit(X_train, y_train): model.predict(X_test)
+                    for name, cls in IMPLEMENTATIONS.items()}
         else:  # libsvm-official's own multi-class training on one thread: the solver alone
             problem = svmutil.svm_problem(y_train.astype(np.float64), sp.csr_matrix(X_train))
             param = svmutil.svm_parameter(
